@@ -1,0 +1,1 @@
+"""The agents of negoprep: schemas, prompts, knowledge retrieval, and the model factory."""

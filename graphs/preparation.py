@@ -1,0 +1,245 @@
+"""The preparation graph: case -> extractor (map over parts) -> challenger || counterpart -> synthesis.
+
+Every agent node catches its own failure and records it in `failures`: the run goes on with what
+succeeded, and the dossier says what failed and why. Outputs already present in the input (from an
+earlier run) are reused, which is how a run resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from agents import challenger, counterpart, extractor, synthesis
+from agents.base import to_prompt_json
+from agents.errors import describe_failure
+from graphs.context import PrepContext
+from graphs.parts import estimate_tokens, render_passages, split_into_parts
+from graphs.state import PartInput, PrepInput, PrepState
+
+Update = dict[str, Any]
+
+
+def _progress(agent: str, status: str, detail: str = "") -> None:
+    try:
+        get_stream_writer()({"agent": agent, "status": status, "detail": detail})
+    except RuntimeError:  # not streaming (plain ainvoke): progress has no reader
+        pass
+
+
+async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: str = "") -> Update:
+    _progress(agent, "started", detail)
+    try:
+        update = await work()
+    except Exception as exc:  # an agent's failure must not lose the others' work
+        reason = describe_failure(exc)
+        _progress(agent, "failed", reason)
+        return {"failures": {agent: reason}}
+    _progress(agent, "finished", detail)
+    return update
+
+
+async def plan(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+    """Decide how the case is read: in one call, or in parts that each fit the context budget."""
+    if state.get("profile") is not None:
+        return {"planned": []}
+    case = state["case"]
+    budget = runtime.context.deps.models.config(extractor.NAME).context_tokens
+    parts = split_into_parts(case, budget)
+    limit = runtime.context.max_parts
+    kept, dropped = parts[:limit], parts[limit:]
+    planned: list[PartInput] = []
+    for i, part in enumerate(kept, start=1):
+        planned.append(
+            PartInput(
+                index=i,
+                total=len(kept),
+                scope=part.scope(i, len(kept), case),
+                documents=render_passages(case, part.passages),
+                case=case,
+                language=state["language"],
+            )
+        )
+    unread = [
+        f"not read: passages {p.passages[0].id} to {p.passages[-1].id} (the case is larger than "
+        f"{limit} extraction calls of {budget} tokens; raise NEGOPREP_MAX_PARTS to read it all)"
+        for p in dropped
+    ]
+    return {"planned": planned, "part_failures": unread}
+
+
+def route_parts(state: PrepState) -> list[Send] | str:
+    planned = state.get("planned") or []
+    if not planned:
+        return "merge"
+    return [Send("extract_part", part) for part in planned]
+
+
+async def extract_part(part: PartInput, runtime: Runtime[PrepContext]) -> Update:
+    call = extractor.NAME if part["total"] == 1 else f"{extractor.NAME}.part-{part['index']}"
+    detail = "" if part["total"] == 1 else f"part {part['index']} of {part['total']}"
+
+    async def work() -> Update:
+        result = await extractor.extract(
+            runtime.context.deps,
+            call=call,
+            brief=part["case"].brief_text(),
+            documents=part["documents"],
+            scope=part["scope"],
+            language=part["language"],
+        )
+        profile = {"index": part["index"], "scope": part["scope"], "profile": result.output}
+        return {"part_profiles": [profile], "calls": [result.record]}
+
+    update = await _guarded(extractor.NAME, work, detail)
+    if "failures" in update:
+        reason = update["failures"][extractor.NAME]
+        return {"part_failures": [f"{detail or 'the case'}: {reason}"]}
+    return update
+
+
+async def merge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+    """One deal profile from the parts (a reduce call when there were several)."""
+    if state.get("profile") is not None:
+        return {}
+    parts = sorted(state.get("part_profiles") or [], key=lambda p: p["index"])
+    failed = state.get("part_failures") or []
+    if not parts:
+        return {"failures": {extractor.NAME: "; ".join(failed) or "no part was extracted"}}
+    update: Update = {}
+    if failed:
+        update["failures"] = {
+            extractor.NAME: "partly failed; the profile covers only the parts read: " + "; ".join(failed)
+        }
+    if len(parts) == 1:
+        return {**update, "profile": parts[0]["profile"]}
+    case = state["case"]
+    joined = "\n\n".join(f"### {p['scope']}\n{to_prompt_json(p['profile'])}" for p in parts)
+
+    async def work() -> Update:
+        result = await extractor.reduce(
+            runtime.context.deps,
+            call=f"{extractor.NAME}.merge",
+            brief=case.brief_text(),
+            partial_profiles=joined,
+            language=state["language"],
+        )
+        return {"profile": result.output, "calls": [result.record]}
+
+    merged = await _guarded(extractor.NAME, work, f"merging {len(parts)} parts")
+    if "failures" in merged and update:
+        merged["failures"] = {extractor.NAME: f"{merged['failures'][extractor.NAME]}; {update['failures'][extractor.NAME]}"}
+    return {**update, **merged}
+
+
+def _needs_profile(agent: str, state: PrepState) -> Update | None:
+    if state.get("profile") is None:
+        return {"failures": {agent: "skipped: there is no deal profile because the extractor failed"}}
+    return None
+
+
+async def challenge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+    if state.get("challenge") is not None:
+        return {}
+    if (skip := _needs_profile(challenger.NAME, state)) is not None:
+        return skip
+    profile = state["profile"]
+    assert profile is not None
+
+    async def work() -> Update:
+        result, used = await challenger.challenge(
+            runtime.context.deps,
+            brief=state["case"].brief_text(),
+            profile=profile,
+            language=state["language"],
+        )
+        return {"challenge": result.output, "knowledge_used": used, "calls": [result.record]}
+
+    return await _guarded(challenger.NAME, work)
+
+
+def counterpart_documents(state: PrepState, budget_tokens: int) -> str:
+    text = render_passages(state["case"], state["case"].passages)
+    if estimate_tokens(text) <= budget_tokens // 2:
+        return text
+    return (
+        "(The documents are too long to include here. Rely on the deal profile and cite only "
+        "passages and quotes that appear in its citations.)"
+    )
+
+
+async def simulate_counterpart(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+    if state.get("counterpart") is not None:
+        return {}
+    if (skip := _needs_profile(counterpart.NAME, state)) is not None:
+        return skip
+    profile = state["profile"]
+    assert profile is not None
+    deps = runtime.context.deps
+    documents = counterpart_documents(state, deps.models.config(counterpart.NAME).context_tokens)
+
+    async def work() -> Update:
+        result = await counterpart.profile_counterpart(
+            deps,
+            brief=state["case"].brief_text(),
+            profile=profile,
+            documents=documents,
+            language=state["language"],
+        )
+        return {"counterpart": result.output, "calls": [result.record]}
+
+    return await _guarded(counterpart.NAME, work)
+
+
+async def synthesise(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+    if state.get("brief") is not None:
+        return {}
+    missing = [
+        name
+        for name, key in (("extractor", "profile"), ("challenger", "challenge"), ("counterpart", "counterpart"))
+        if state.get(key) is None
+    ]
+    if missing:
+        reason = f"skipped: needs the output of {', '.join(missing)}, which failed"
+        return {"failures": {synthesis.NAME: reason}}
+    profile, report, other = state["profile"], state["challenge"], state["counterpart"]
+    assert profile is not None and report is not None and other is not None
+
+    async def work() -> Update:
+        result = await synthesis.synthesise(
+            runtime.context.deps,
+            brief=state["case"].brief_text(),
+            deal_profile=to_prompt_json(profile),
+            challenge=to_prompt_json(report),
+            counterpart=to_prompt_json(other),
+            language=state["language"],
+        )
+        return {"brief": result.output, "calls": [result.record]}
+
+    return await _guarded(synthesis.NAME, work)
+
+
+def build() -> StateGraph[PrepState, PrepContext, PrepInput, PrepState]:
+    builder = StateGraph(PrepState, context_schema=PrepContext, input_schema=PrepInput)
+    builder.add_node("plan", plan)
+    builder.add_node("extract_part", extract_part)  # type: ignore[arg-type]
+    builder.add_node("merge", merge)
+    builder.add_node("challenger", challenge)
+    builder.add_node("counterpart", simulate_counterpart)
+    builder.add_node("synthesis", synthesise)
+    builder.add_edge(START, "plan")
+    builder.add_conditional_edges("plan", route_parts, ["extract_part", "merge"])
+    builder.add_edge("extract_part", "merge")
+    builder.add_edge("merge", "challenger")
+    builder.add_edge("merge", "counterpart")
+    builder.add_edge(["challenger", "counterpart"], "synthesis")
+    builder.add_edge("synthesis", END)
+    return builder
+
+
+graph = build().compile(name="preparation")

@@ -1,0 +1,5 @@
+import sys
+
+from negoprep.cli import main
+
+sys.exit(main())

@@ -1,0 +1,164 @@
+"""`negoprep prepare`: case folder in, grounded dossier out."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from negoprep.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "prepare",
+        help="write a preparation dossier for a case folder",
+        description="Read a folder of case documents and write dossier.md and dossier.json.",
+    )
+    p.add_argument("case_dir", nargs="?", type=Path, help="folder with the case documents")
+    p.add_argument("--out", type=Path, help="output folder (default: a new folder under runs/)")
+    p.add_argument(
+        "--replay",
+        nargs="?",
+        const="",
+        metavar="CASSETTE_DIR",
+        help="replay recorded responses offline (default folder: CASE_DIR/cassettes)",
+    )
+    p.add_argument(
+        "--record",
+        nargs="?",
+        const="",
+        metavar="CASSETTE_DIR",
+        help="record every model exchange (default folder: CASE_DIR/cassettes)",
+    )
+    p.add_argument("--model", help="model for every agent (overrides NEGOPREP_MODEL*)")
+    p.add_argument("--language", help="language of the dossier (default: the brief's, else the documents')")
+    p.add_argument("--kb", action="append", type=Path, default=[], metavar="DIR", help="extra knowledge folder")
+    p.add_argument("--prompts", action="append", type=Path, default=[], metavar="DIR", help="prompt overrides")
+    p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="retry what failed in an earlier run")
+    p.add_argument("--author", metavar="CASSETTE_DIR", help=argparse.SUPPRESS)
+    p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_prepare(args))
+
+
+def _cassette_dir(value: str | None, case_dir: Path) -> Path | None:
+    if value is None:
+        return None
+    return Path(value) if value else case_dir / "cassettes"
+
+
+async def _prepare(args: argparse.Namespace) -> int:
+    from agents.base import AgentDeps
+    from agents.knowledge import KnowledgeBase
+    from agents.llm import AGENT_NAMES, OpenAICompatibleProvider
+    from agents.prompts import PromptLibrary
+    from agents.recorder import MANIFEST, Recorder
+    from graphs.context import PrepContext
+    from graphs.ingest import load_case
+    from graphs.preparation import graph
+    from negoprep import runs, settings
+    from negoprep.dossier import assemble
+    from negoprep.progress import Progress, summary
+    from negoprep.render import render_markdown
+
+    settings.load_env_file()
+    cfg = settings.from_env(model=args.model)
+    progress = Progress(quiet=args.quiet)
+
+    previous: dict[str, Any] = {}
+    if args.resume:
+        previous = runs.load_progress(args.resume)
+        case_dir = args.case_dir or Path(previous["case_root"])
+    elif args.case_dir is None:
+        raise UserError("give a CASE_DIR (the folder with the case documents), or --resume RUN_DIR")
+    else:
+        case_dir = args.case_dir
+
+    modes = [m for m in ("replay", "record", "author") if getattr(args, m) is not None]
+    if len(modes) > 1:
+        raise UserError(f"--{modes[0]} and --{modes[1]} cannot be used together")
+    mode = modes[0] if modes else "live"
+    cassette = _cassette_dir(getattr(args, mode, None), case_dir) if mode != "live" else None
+    if mode == "replay" and cassette is not None:
+        manifest = cassette / MANIFEST
+        if not cassette.is_dir():
+            raise UserError(f"--replay: cassette folder not found: {cassette}")
+        if manifest.is_file() and not args.model:
+            recorded = json.loads(manifest.read_text(encoding="utf-8")).get("models", {})
+            cfg = cfg.with_models({a: m["model"] for a, m in recorded.items() if a in AGENT_NAMES})
+    elif mode == "live" and not cfg.provider_configured:
+        raise UserError(settings.NO_PROVIDER_HELP)
+
+    case = load_case(case_dir)
+    knowledge = KnowledgeBase.load([*cfg.kb_dirs, *args.kb])
+    prompts = PromptLibrary.load([*cfg.prompt_dirs, *args.prompts])
+    language = case.language(args.language or cfg.language)
+
+    run_dir = args.resume or (runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name))
+    recorder = Recorder(mode, cassette) if cassette is not None and mode != "live" else None  # type: ignore[arg-type]
+    provider = OpenAICompatibleProvider(cfg.default, cfg.per_agent, recorder)
+    deps = AgentDeps(models=provider, prompts=prompts, knowledge=knowledge, max_attempts=cfg.max_attempts)
+
+    docs = [d for d in case.documents if d.passages]
+    where = f" · {mode} {cassette}" if cassette else f" · live: {cfg.default.base_url or 'OpenAI'}"
+    progress.say(f"negoprep: case '{case.name}', {len(docs)} documents, {len(case.passages)} passages{where}")
+    for warning in case.warnings:
+        progress.say(f"  ! {warning}")
+
+    state_in: dict[str, Any] = {"case": case, "language": language, **previous.get("outputs", {})}
+    if previous.get("knowledge_used"):
+        state_in["knowledge_used"] = previous["knowledge_used"]
+    final: dict[str, Any] = dict(state_in)
+    async for stream_mode, chunk in graph.astream(
+        state_in,  # type: ignore[arg-type]
+        context=PrepContext(deps=deps, max_parts=cfg.max_parts),
+        stream_mode=["custom", "values"],
+    ):
+        if stream_mode == "custom":
+            progress.event(chunk)  # type: ignore[arg-type]
+        else:
+            final = dict(chunk)  # type: ignore[call-overload]
+            runs.save_progress(run_dir, str(case_dir), language, final)
+
+    from agents.base import CallRecord
+
+    final["calls"] = [CallRecord.model_validate(c) for c in previous.get("calls", [])] + list(final.get("calls", []))
+    runs.save_progress(run_dir, str(case_dir), language, final)
+    models = {a: provider.config(a).public() for a in ("extractor", "challenger", "counterpart", "synthesis")}
+    dossier = assemble(final, knowledge=knowledge, prompts=prompts, models=models, mode=f"{mode}{f' ({cassette})' if cassette else ''}")
+    archived = runs.archive_previous(run_dir) if args.resume else None
+    from agents.files import write_json_atomic, write_text_atomic
+
+    write_json_atomic(run_dir / "dossier.json", dossier.model_dump(mode="json"))
+    write_text_atomic(run_dir / "dossier.md", render_markdown(dossier))
+    if recorder is not None and mode in ("record", "author") and cassette is not None:
+        _write_manifest(cassette, mode, models)
+    if archived:
+        progress.say(f"  (the previous dossier was moved to {archived})")
+    print(summary(dossier, run_dir, progress.elapsed()))
+    bad_files = any(d.status in ("unreadable", "skipped") for d in case.documents)
+    return 1 if dossier.failures or dossier.part_failures or bad_files else 0
+
+
+def _write_manifest(cassette: Path, mode: str, models: dict[str, dict[str, Any]]) -> None:
+    from agents.files import write_json_atomic
+    from agents.recorder import MANIFEST
+
+    data = {
+        "about": "Recorded LLM exchanges for negoprep. Each entry's 'source' says whether it was "
+        "recorded from a live provider (and which model answered) or written by hand.",
+        "source": "hand-written" if mode == "author" else "recorded",
+        "models": {a: {"model": m["model"], "response_format": m["response_format"]} for a, m in models.items()},
+    }
+    write_json_atomic(cassette / MANIFEST, data)
+
+
+def _print_err(text: str) -> None:
+    print(text, file=sys.stderr)

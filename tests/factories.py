@@ -1,0 +1,55 @@
+"""Valid agent replies built from the schemas themselves, citing real passages of a case.
+
+`example(Model, case, kb_ids)` fills every field: strings with a label, lists with one item,
+literals with their first choice, citations with a real passage and a verbatim quote, and
+`kb_refs` with knowledge ids. It follows schema changes without edits.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from agents.schemas import Citation
+from graphs.case import Case
+
+
+def cite(case: Case, index: int = 0) -> dict[str, str]:
+    passage = case.passages[index % len(case.passages)]
+    return {"passage_id": passage.id, "quote": " ".join(passage.text.split()[:8])}
+
+
+def _value(tp: Any, name: str, case: Case, kb_ids: Sequence[str], counter: list[int]) -> Any:
+    origin = typing.get_origin(tp)
+    if tp is str:
+        return f"{name} {counter[0]}"
+    if origin is Literal:
+        return typing.get_args(tp)[0]
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if name == "kb_refs":
+            return list(kb_ids[:1])
+        return [_value(inner, name, case, kb_ids, counter)]
+    if isinstance(tp, type) and issubclass(tp, Citation):
+        counter[0] += 1
+        return cite(case, counter[0])
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return build(tp, case, kb_ids, counter)
+    raise TypeError(f"no example for {tp!r} ({name})")
+
+
+def build(model: type[BaseModel], case: Case, kb_ids: Sequence[str], counter: list[int] | None = None) -> dict[str, Any]:
+    counter = counter if counter is not None else [0]
+    hints = typing.get_type_hints(model, include_extras=False)
+    out = {}
+    for name in model.model_fields:
+        counter[0] += 1
+        out[name] = _value(hints[name], name, case, kb_ids, counter)
+    return out
+
+
+def example_json(model: type[BaseModel], case: Case, kb_ids: Sequence[str] = ("partial-alternatives",)) -> str:
+    return model.model_validate(build(model, case, kb_ids)).model_dump_json()

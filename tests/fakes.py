@@ -1,0 +1,93 @@
+"""A scripted chat model and provider, injected through the graph's context (nothing patched).
+
+`ScriptedProvider(responder)` hands out one `ScriptedChatModel` per call; the responder turns
+(agent, call, messages) into the reply text, or raises to simulate a provider failure. Every call
+is kept in `history` with its start and end time, so tests can check what ran in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from agents.llm import ModelConfig
+
+Responder = Callable[[str, str, list[BaseMessage]], str]
+
+
+@dataclass
+class Call:
+    agent: str
+    call: str
+    messages: list[BaseMessage]
+    kwargs: dict[str, Any]
+    started: float
+    ended: float = 0.0
+
+
+@dataclass
+class ScriptedProvider:
+    responder: Responder
+    delay: float = 0.0
+    config_overrides: dict[str, ModelConfig] = field(default_factory=dict)
+    history: list[Call] = field(default_factory=list)
+
+    def config(self, agent: str) -> ModelConfig:
+        return self.config_overrides.get(agent, ModelConfig(model=f"scripted-{agent}"))
+
+    def chat_model(self, agent: str, call: str, *, streaming: bool = False) -> BaseChatModel:
+        return ScriptedChatModel(provider=self, agent=agent, call=call)
+
+    def calls(self, agent: str | None = None) -> list[Call]:
+        return [c for c in self.history if agent is None or c.agent == agent]
+
+
+class ScriptedChatModel(BaseChatModel):
+    provider: Any
+    agent: str
+    call: str
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _reply(self, messages: list[BaseMessage]) -> ChatResult:
+        text = self.provider.responder(self.agent, self.call, messages)
+        message = AIMessage(
+            content=text,
+            usage_metadata={"input_tokens": 100, "output_tokens": 50, "total_tokens": 150},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._reply(messages)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        record = Call(self.agent, self.call, list(messages), dict(kwargs), time.perf_counter())
+        self.provider.history.append(record)
+        try:
+            if self.provider.delay:
+                await asyncio.sleep(self.provider.delay)
+            return self._reply(messages)
+        finally:
+            record.ended = time.perf_counter()
