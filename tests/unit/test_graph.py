@@ -1,0 +1,141 @@
+"""The preparation graph with a scripted model injected through its context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories import example_json
+from fakes import ScriptedProvider
+from langchain_core.messages import BaseMessage
+
+from agents.base import AgentDeps
+from agents.challenger import ChallengeReport
+from agents.counterpart import CounterpartProfile
+from agents.extractor import DealProfile
+from agents.knowledge import KnowledgeBase
+from agents.llm import ModelConfig
+from agents.prompts import PromptLibrary
+from agents.synthesis import Brief
+from graphs.case import Case
+from graphs.context import PrepContext
+from graphs.ingest import load_case
+from graphs.preparation import graph
+
+SCHEMAS = {"extractor": DealProfile, "challenger": ChallengeReport, "counterpart": CounterpartProfile, "synthesis": Brief}
+
+
+@pytest.fixture(scope="module")
+def case() -> Case:
+    return load_case(Path(__file__).resolve().parents[2] / "cases" / "supplier-claim")
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+def scripted(case: Case, fail: Callable[[str, str], bool] = lambda a, c: False, delay: float = 0.0) -> ScriptedProvider:
+    def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
+        if fail(agent, call):
+            raise ConnectionError(f"provider down for {call}")
+        return example_json(SCHEMAS[agent], case, ["partial-alternatives"])
+
+    return ScriptedProvider(respond, delay=delay)
+
+
+async def run(provider: ScriptedProvider, kb: KnowledgeBase, state: dict[str, Any], max_parts: int = 60) -> dict[str, Any]:
+    deps = AgentDeps(models=provider, prompts=PromptLibrary.load(), knowledge=kb)
+    return await graph.ainvoke(state, context=PrepContext(deps=deps, max_parts=max_parts))  # type: ignore[arg-type,no-any-return]
+
+
+async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) -> None:
+    provider = scripted(case)
+    out = await run(provider, kb, {"case": case, "language": "English"})
+    calls = [c.call for c in provider.history]
+    assert calls[0] == "extractor" and calls[-1] == "synthesis"
+    assert sorted(calls[1:3]) == ["challenger", "counterpart"]
+    assert isinstance(out["profile"], DealProfile) and isinstance(out["brief"], Brief)
+    assert out.get("failures", {}) == {}
+    assert {c.agent for c in out["calls"]} == set(SCHEMAS)
+    assert all(c.input_tokens == 100 and c.prompt_hash for c in out["calls"])
+    assert out["knowledge_used"], "the challenger retrieved knowledge entries"
+    prompt = str(provider.calls("challenger")[0].messages[1].content)
+    assert f"[{out['knowledge_used'][0]}]" in prompt, "retrieved entries are in the challenger's prompt"
+    assert "Write every text field in English" in str(provider.calls("extractor")[0].messages[0].content)
+
+
+async def test_challenger_and_counterpart_really_overlap(case: Case, kb: KnowledgeBase) -> None:
+    provider = scripted(case, delay=0.3)
+    await run(provider, kb, {"case": case, "language": "English"})
+    (ch,) = provider.calls("challenger")
+    (cp,) = provider.calls("counterpart")
+    (ex,) = provider.calls("extractor")
+    (sy,) = provider.calls("synthesis")
+    assert ch.started < cp.ended and cp.started < ch.ended, "the two agents ran at the same time"
+    assert ex.ended <= min(ch.started, cp.started) and sy.started >= max(ch.ended, cp.ended)
+
+
+async def test_a_failed_agent_keeps_the_others_work(case: Case, kb: KnowledgeBase) -> None:
+    provider = scripted(case, fail=lambda agent, call: agent == "challenger")
+    out = await run(provider, kb, {"case": case, "language": "English"})
+    assert out["counterpart"] is not None and out["profile"] is not None
+    assert out.get("challenge") is None
+    assert "provider down for challenger" in out["failures"]["challenger"]
+    assert out["failures"]["synthesis"].startswith("skipped: needs the output of challenger")
+    assert not provider.calls("synthesis")
+
+
+async def test_extractor_failure_skips_dependents_with_reasons(case: Case, kb: KnowledgeBase) -> None:
+    provider = scripted(case, fail=lambda agent, call: agent == "extractor")
+    out = await run(provider, kb, {"case": case, "language": "English"})
+    assert set(out["failures"]) == set(SCHEMAS)
+    assert "provider down for extractor" in out["failures"]["extractor"]
+    assert "extractor failed" in out["failures"]["challenger"]
+    assert [c.agent for c in provider.history] == ["extractor"]
+
+
+def small_context(provider: ScriptedProvider, tokens: int) -> ScriptedProvider:
+    provider.config_overrides["extractor"] = ModelConfig(model="small", context_tokens=tokens)
+    return provider
+
+
+async def test_large_case_is_mapped_over_parts_then_merged(case: Case, kb: KnowledgeBase) -> None:
+    provider = small_context(scripted(case, delay=0.05), 1500)
+    out = await run(provider, kb, {"case": case, "language": "English"})
+    part_calls = [c for c in provider.calls("extractor") if ".part-" in c.call]
+    assert len(part_calls) > 3
+    starts = sorted(c.started for c in part_calls)
+    assert starts[1] < min(c.ended for c in part_calls), "parts are extracted in parallel"
+    (merge_call,) = [c for c in provider.calls("extractor") if c.call == "extractor.merge"]
+    merge_prompt = str(merge_call.messages[1].content)
+    assert all(f"Part {i} of {len(part_calls)}" in merge_prompt for i in range(1, len(part_calls) + 1))
+    assert out["profile"] is not None and out.get("failures", {}) == {}
+
+
+async def test_failed_part_is_reported_and_the_rest_is_merged(case: Case, kb: KnowledgeBase) -> None:
+    provider = small_context(scripted(case, fail=lambda a, c: c == "extractor.part-2"), 1500)
+    out = await run(provider, kb, {"case": case, "language": "English"})
+    assert out["profile"] is not None
+    assert "partly failed" in out["failures"]["extractor"] and "part 2 of" in out["failures"]["extractor"]
+    assert out["brief"] is not None
+
+
+async def test_parts_beyond_the_limit_are_reported_unread(case: Case, kb: KnowledgeBase) -> None:
+    provider = small_context(scripted(case), 1500)
+    out = await run(provider, kb, {"case": case, "language": "English"}, max_parts=2)
+    assert len([c for c in provider.calls("extractor") if ".part-" in c.call]) == 2
+    assert out["part_failures"] and out["part_failures"][0].startswith("not read: passages")
+    assert "NEGOPREP_MAX_PARTS" in out["failures"]["extractor"]
+
+
+async def test_resume_reuses_earlier_outputs(case: Case, kb: KnowledgeBase) -> None:
+    first = await run(scripted(case, fail=lambda a, c: a == "counterpart"), kb, {"case": case, "language": "English"})
+    provider = scripted(case)
+    state = {"case": case, "language": "English", "profile": first["profile"], "challenge": first["challenge"]}
+    out = await run(provider, kb, state)
+    assert sorted(c.agent for c in provider.history) == ["counterpart", "synthesis"]
+    assert out["profile"] == first["profile"] and out["brief"] is not None
+    assert out.get("failures", {}) == {}

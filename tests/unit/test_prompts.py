@@ -1,0 +1,88 @@
+"""Prompt files: declared inputs, clear errors, overrides by id, every shipped prompt valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.prompts import BUILTIN_PROMPTS_DIR, PromptError, PromptLibrary, check_prompt_dirs, parse_prompt
+
+GOOD = """---
+id: {id}
+version: 2
+description: A test prompt.
+inputs: [name, case]
+---
+# system
+You help {{{{ name }}}}.
+# user
+Case: {{{{case}}}}
+"""
+
+
+def write(folder: Path, pid: str, text: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{pid}.md"
+    path.write_text(text if text is not None else GOOD.format(id=pid))
+    return path
+
+
+def test_every_shipped_prompt_is_valid() -> None:
+    assert check_prompt_dirs([BUILTIN_PROMPTS_DIR]) == []
+    library = PromptLibrary.load()
+    for required in ("extractor", "extractor_reduce", "challenger", "counterpart", "synthesis"):
+        assert required in library.prompts
+
+
+def test_render_fills_declared_inputs(tmp_path: Path) -> None:
+    prompt = parse_prompt(write(tmp_path, "p"))
+    rendered = prompt.render(name="Ada", case="X")
+    assert rendered.system == "You help Ada." and rendered.user == "Case: X"
+    assert rendered.version == "2" and len(rendered.hash) == 12
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [({"name": "a"}, r"missing value\(s\) for case"), ({"name": "a", "case": "b", "x": 1}, "does not declare: x")],
+)
+def test_render_rejects_missing_and_unknown_values(tmp_path: Path, values: dict[str, object], message: str) -> None:
+    prompt = parse_prompt(write(tmp_path, "p"))
+    with pytest.raises(PromptError, match=message) as info:
+        prompt.render(**values)
+    assert str(tmp_path / "p.md") in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("no front matter", "no front matter"),
+        ("---\nid: p\nversion: 1\ninputs: []\n---\n# system\na\n# user\nb\n", "lacks 'description'"),
+        ("---\nid: other\nversion: 1\ndescription: d\ninputs: []\n---\n# system\na\n# user\nb\n", "must equal the file name"),
+        ("---\nid: p\nversion: 1\ndescription: d\ninputs: []\n---\n# system\n{{ x }}\n# user\nb\n", "not declared in inputs: x"),
+        ("---\nid: p\nversion: 1\ndescription: d\ninputs: [y]\n---\n# system\na\n# user\nb\n", "never used: y"),
+        ("---\nid: p\nversion: 1\ndescription: d\ninputs: []\n---\njust text\n", "'# system' and a '# user'"),
+        ("---\nid: p\nversion: [1\n---\n# system\na\n# user\nb\n", "not valid YAML"),
+    ],
+)
+def test_broken_prompt_files_give_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "p", text)
+    with pytest.raises(PromptError, match=message) as info:
+        parse_prompt(path)
+    assert str(path) in str(info.value)
+    assert check_prompt_dirs([tmp_path]) == [str(info.value)]
+
+
+def test_user_folder_overrides_builtin_prompt_by_id(tmp_path: Path) -> None:
+    override = write(tmp_path, "challenger", GOOD.format(id="challenger"))
+    library = PromptLibrary.load([tmp_path])
+    assert library.get("challenger").path == override
+    assert library.overridden["challenger"] == BUILTIN_PROMPTS_DIR / "challenger.md"
+    assert library.get("extractor").path == BUILTIN_PROMPTS_DIR / "extractor.md"
+
+
+def test_unknown_prompt_id_and_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(PromptError, match="no prompt with id 'nope'"):
+        PromptLibrary.load().get("nope")
+    with pytest.raises(PromptError, match="prompts folder not found"):
+        PromptLibrary.load([tmp_path / "missing"])
