@@ -36,7 +36,9 @@ class HiddenTrade(Strict):
 class PartialAlternative(Strict):
     alternative: str
     effects: list[
-        Literal["reduces dependency", "creates time", "strengthens credibility", "adds process choices"]
+        Literal[
+            "reduces dependency", "creates time", "strengthens credibility", "adds process choices"
+        ]
     ]
     first_step: str = Field(description="What to do this week to start building it.")
     limits: str = Field(description="What it does not solve.")
@@ -107,8 +109,13 @@ def retrieve(kb: KnowledgeBase, profile: DealProfile, k: int = 10) -> list[Knowl
     """The entries most relevant to the case, with at least the best one for each move."""
     query = retrieval_query(profile)
     chosen: dict[str, KnowledgeEntry] = {}
-    for move in ("widen-the-field", "partial-alternatives", "their-dependencies",
-                 "warnings-consent-inertia", "three-dimensions"):
+    for move in (
+        "widen-the-field",
+        "partial-alternatives",
+        "their-dependencies",
+        "warnings-consent-inertia",
+        "three-dimensions",
+    ):
         for hit in kb.search(query, k=1, moves=[move]):
             chosen.setdefault(hit.entry.id, hit.entry)
     for hit in kb.search(query, k=k):

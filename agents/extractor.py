@@ -97,7 +97,9 @@ class Trap(Strict):
     ]
     caught: Side = Field(description="Whose thinking shows the trap.")
     evidence: str = Field(description="What in the material shows it.")
-    countermeasure: str = Field(description="How to guard against it in preparation or at the table.")
+    countermeasure: str = Field(
+        description="How to guard against it in preparation or at the table."
+    )
     citations: list[Citation]
 
 

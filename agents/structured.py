@@ -43,9 +43,10 @@ class Usage:
     calls: int = 0
 
     def add(self, message: AIMessage) -> None:
-        meta = message.usage_metadata or {}
-        self.input_tokens += int(meta.get("input_tokens", 0))
-        self.output_tokens += int(meta.get("output_tokens", 0))
+        meta = message.usage_metadata
+        if meta:
+            self.input_tokens += int(meta.get("input_tokens", 0))
+            self.output_tokens += int(meta.get("output_tokens", 0))
         self.calls += 1
 
 

@@ -12,9 +12,20 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 LANGUAGE_NAMES = {
-    "en": "English", "no": "Norwegian", "nb": "Norwegian (Bokmål)", "nn": "Norwegian (Nynorsk)",
-    "sv": "Swedish", "da": "Danish", "fi": "Finnish", "de": "German", "fr": "French",
-    "es": "Spanish", "it": "Italian", "nl": "Dutch", "pt": "Portuguese", "pl": "Polish",
+    "en": "English",
+    "no": "Norwegian",
+    "nb": "Norwegian (Bokmål)",
+    "nn": "Norwegian (Nynorsk)",
+    "sv": "Swedish",
+    "da": "Danish",
+    "fi": "Finnish",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "pl": "Polish",
 }
 DocStatus = Literal["read", "read with warnings", "unreadable", "skipped"]
 
@@ -75,7 +86,9 @@ class Case(BaseModel):
             "goal": "What we want",
             "notes": "Notes",
         }
-        lines = [f"- {label}: {getattr(b, key)}" for key, label in labels.items() if getattr(b, key)]
+        lines = [
+            f"- {label}: {getattr(b, key)}" for key, label in labels.items() if getattr(b, key)
+        ]
         if not b.our_side:
             lines.append("- Our side: not given; infer it from the documents.")
         return "\n".join(lines)

@@ -23,9 +23,20 @@ Status = Literal["verified", "quote not in passage", "unknown passage"]
 
 _TRANSLATE = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u00ad": "",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u00ad": "",
     }
 )
 
@@ -75,7 +86,9 @@ def check_citation(citation: Citation, passages: dict[str, Passage]) -> Citation
     pid = clean_id(citation.passage_id)
     passage = passages.get(pid)
     if passage is not None and quote_in(citation.quote, passage.text):
-        return CitationCheck(passage_id=citation.passage_id, quote=citation.quote, status="verified")
+        return CitationCheck(
+            passage_id=citation.passage_id, quote=citation.quote, status="verified"
+        )
     elsewhere = [p.id for p in passages.values() if quote_in(citation.quote, p.text)][:3]
     status: Status = "unknown passage" if passage is None else "quote not in passage"
     return CitationCheck(

@@ -61,7 +61,9 @@ def _candidate_files(root: Path) -> list[Path]:
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if rel.parts[0] in IGNORED_DIRS or any(p in {"__pycache__", "node_modules"} for p in rel.parts):
+        if rel.parts[0] in IGNORED_DIRS or any(
+            p in {"__pycache__", "node_modules"} for p in rel.parts
+        ):
             continue
         if path.is_file() and not (len(rel.parts) == 1 and path.name in BRIEF_NAMES):
             files.append(path)
@@ -147,7 +149,9 @@ def load_case(root: Path) -> Case:
         rel = path.relative_to(root).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             reason = f"unsupported file type '{path.suffix or '(none)'}'"
-            docs.append(DocumentInfo(id=None, path=rel, format="?", status="skipped", problems=[reason]))
+            docs.append(
+                DocumentInfo(id=None, path=rel, format="?", status="skipped", problems=[reason])
+            )
             continue
         number += 1
         doc_id = f"D{number}"
@@ -155,15 +159,25 @@ def load_case(root: Path) -> Case:
             raw = read_file(path)
         except UnreadableFile as exc:
             fmt = path.suffix.lower().lstrip(".")
-            docs.append(DocumentInfo(id=doc_id, path=rel, format=fmt, status="unreadable", problems=[str(exc)]))
+            docs.append(
+                DocumentInfo(
+                    id=doc_id, path=rel, format=fmt, status="unreadable", problems=[str(exc)]
+                )
+            )
             continue
         except OSError as exc:
             reason = f"cannot open the file ({exc.strerror or exc})"
-            docs.append(DocumentInfo(id=doc_id, path=rel, format="?", status="unreadable", problems=[reason]))
+            docs.append(
+                DocumentInfo(
+                    id=doc_id, path=rel, format="?", status="unreadable", problems=[reason]
+                )
+            )
             continue
         _add_document(doc_id, rel, raw, docs, passages)
     if not docs:
-        raise CaseError(f"{root}: the case folder has no documents (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+        raise CaseError(
+            f"{root}: the case folder has no documents (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+        )
     if not passages:
         details = "; ".join(f"{d.path}: {', '.join(d.problems)}" for d in docs)
         raise CaseError(f"{root}: no usable document in the case folder ({details})")

@@ -7,6 +7,7 @@ earlier run) are reused, which is how a run resumes.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,10 +27,8 @@ Update = dict[str, Any]
 
 
 def _progress(agent: str, status: str, detail: str = "") -> None:
-    try:
+    with contextlib.suppress(RuntimeError):  # outside a streamed run, progress has no reader
         get_stream_writer()({"agent": agent, "status": status, "detail": detail})
-    except RuntimeError:  # not streaming (plain ainvoke): progress has no reader
-        pass
 
 
 async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: str = "") -> Update:
@@ -114,7 +113,8 @@ async def merge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
     update: Update = {}
     if failed:
         update["failures"] = {
-            extractor.NAME: "partly failed; the profile covers only the parts read: " + "; ".join(failed)
+            extractor.NAME: "partly failed; the profile covers only the parts read: "
+            + "; ".join(failed)
         }
     if len(parts) == 1:
         return {**update, "profile": parts[0]["profile"]}
@@ -133,13 +133,17 @@ async def merge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
 
     merged = await _guarded(extractor.NAME, work, f"merging {len(parts)} parts")
     if "failures" in merged and update:
-        merged["failures"] = {extractor.NAME: f"{merged['failures'][extractor.NAME]}; {update['failures'][extractor.NAME]}"}
+        merged["failures"] = {
+            extractor.NAME: f"{merged['failures'][extractor.NAME]}; {update['failures'][extractor.NAME]}"
+        }
     return {**update, **merged}
 
 
 def _needs_profile(agent: str, state: PrepState) -> Update | None:
     if state.get("profile") is None:
-        return {"failures": {agent: "skipped: there is no deal profile because the extractor failed"}}
+        return {
+            "failures": {agent: "skipped: there is no deal profile because the extractor failed"}
+        }
     return None
 
 
@@ -201,7 +205,11 @@ async def synthesise(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         return {}
     missing = [
         name
-        for name, key in (("extractor", "profile"), ("challenger", "challenge"), ("counterpart", "counterpart"))
+        for name, key in (
+            ("extractor", "profile"),
+            ("challenger", "challenge"),
+            ("counterpart", "counterpart"),
+        )
         if state.get(key) is None
     ]
     if missing:
@@ -227,7 +235,7 @@ async def synthesise(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
 def build() -> StateGraph[PrepState, PrepContext, PrepInput, PrepState]:
     builder = StateGraph(PrepState, context_schema=PrepContext, input_schema=PrepInput)
     builder.add_node("plan", plan)
-    builder.add_node("extract_part", extract_part)  # type: ignore[arg-type]
+    builder.add_node("extract_part", extract_part, input_schema=PartInput)  # type: ignore[call-overload]
     builder.add_node("merge", merge)
     builder.add_node("challenger", challenge)
     builder.add_node("counterpart", simulate_counterpart)

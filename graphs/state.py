@@ -60,5 +60,3 @@ class PrepState(PrepInput, total=False):
     """Every model call made: which agent, model, prompt version, tokens, time."""
     failures: Annotated[dict[str, str], merge_failures]
     """Agent name -> why it failed or was skipped."""
-
-

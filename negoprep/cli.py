@@ -35,7 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
-        print("\nnegoprep: interrupted; finished agents' work is kept in the run folder", file=sys.stderr)
+        print(
+            "\nnegoprep: interrupted; finished agents' work is kept in the run folder",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:
         from negoprep.errors import user_error_types

@@ -81,10 +81,16 @@ def assemble(
 ) -> Dossier:
     case: Case = state["case"]
     outputs = [state.get(k) for k in ("profile", "challenge", "counterpart", "brief")]
-    checks = check_all((c for o in outputs if o is not None for c in iter_citations(o)), case.passage_map())
+    checks = check_all(
+        (c for o in outputs if o is not None for c in iter_citations(o)), case.passage_map()
+    )
     refs = sorted({r for o in outputs if o is not None for r in iter_kb_refs(o)})
     unknown_refs = [r for r in refs if r not in knowledge.entries]
-    used_ids = list(dict.fromkeys([*state.get("knowledge_used", []), *(r for r in refs if r in knowledge.entries)]))
+    used_ids = list(
+        dict.fromkeys(
+            [*state.get("knowledge_used", []), *(r for r in refs if r in knowledge.entries)]
+        )
+    )
     knowledge_used = [
         KnowledgeRef(id=i, title=knowledge.entries[i].title, source=_source(knowledge, i))
         for i in used_ids
@@ -113,7 +119,10 @@ def assemble(
         knowledge_used=knowledge_used,
         citation_checks=checks,
         grounding=GroundingSummary(
-            total=len(checks), verified=verified, unverified=len(checks) - verified, unknown_kb_refs=unknown_refs
+            total=len(checks),
+            verified=verified,
+            unverified=len(checks) - verified,
+            unknown_kb_refs=unknown_refs,
         ),
         models=models,
         prompts=prompt_refs,
@@ -124,4 +133,8 @@ def assemble(
 
 def _source(knowledge: KnowledgeBase, entry_id: str) -> str:
     path = knowledge.entries[entry_id].path
-    return "built-in" if entry_id not in knowledge.overridden and "knowledge_base" in path.parts else str(path)
+    return (
+        "built-in"
+        if entry_id not in knowledge.overridden and "knowledge_base" in path.parts
+        else str(path)
+    )

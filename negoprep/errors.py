@@ -16,4 +16,12 @@ def user_error_types() -> tuple[type[Exception], ...]:
     from negoprep.runs import RunFolderError
     from negoprep.settings import SettingsError
 
-    return (UserError, CaseError, SettingsError, KnowledgeError, PromptError, RunFolderError, CassetteError)
+    return (
+        UserError,
+        CaseError,
+        SettingsError,
+        KnowledgeError,
+        PromptError,
+        RunFolderError,
+        CassetteError,
+    )

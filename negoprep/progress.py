@@ -25,7 +25,11 @@ class Progress:
         return time.perf_counter() - self.started
 
     def event(self, event: dict[str, Any]) -> None:
-        agent, status, detail = event.get("agent", "?"), event.get("status"), event.get("detail", "")
+        agent, status, detail = (
+            event.get("agent", "?"),
+            event.get("status"),
+            event.get("detail", ""),
+        )
         key = f"{agent} {detail}".strip()
         label = f"{agent} ({detail})" if detail else agent
         if status == "started":

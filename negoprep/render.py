@@ -42,7 +42,10 @@ class Writer:
     def kb(self, refs: Sequence[str]) -> str:
         if not refs:
             return ""
-        marked = [r if r not in self.d.grounding.unknown_kb_refs else f"{r} {UNVERIFIED}: no such entry" for r in refs]
+        marked = [
+            r if r not in self.d.grounding.unknown_kb_refs else f"{r} {UNVERIFIED}: no such entry"
+            for r in refs
+        ]
         return f"  \n  <sub>Knowledge: {', '.join(marked)}</sub>"
 
     def missing(self, agent: str) -> bool:
@@ -89,7 +92,11 @@ def header(w: Writer) -> None:
         w.add("", f"> ⚠ **{agent}:** {reason}")
     problems = [doc for doc in d.case.documents if doc.problems]
     if problems:
-        w.add("", "> Files with problems: " + "; ".join(f"`{p.path}`: {', '.join(p.problems)}" for p in problems))
+        w.add(
+            "",
+            "> Files with problems: "
+            + "; ".join(f"`{p.path}`: {', '.join(p.problems)}" for p in problems),
+        )
 
 
 def brief(w: Writer) -> None:
@@ -102,7 +109,12 @@ def brief(w: Writer) -> None:
     w.add("", "**Top three risks**", "")
     w.add(*(f"{i}. {r}" for i, r in enumerate(b.top_risks, 1)))
     n = b.next_wise_move
-    w.add("", f"**Next wise move.** {n.move}  ", f"Why now: {n.why_now}  ", f"Opening words: “{n.opening_words}”")
+    w.add(
+        "",
+        f"**Next wise move.** {n.move}  ",
+        f"Why now: {n.why_now}  ",
+        f"Opening words: “{n.opening_words}”",
+    )
 
 
 def widen(w: Writer) -> None:
@@ -118,7 +130,10 @@ def widen(w: Writer) -> None:
             f"Theirs: {e.their_position} · Tradeable: {e.tradeability}{w.cites(e.citations)}"
             for e in p.elements
         )
-        for side, label in (("ours", "Our positions and interests"), ("theirs", "Their positions and interests")):
+        for side, label in (
+            ("ours", "Our positions and interests"),
+            ("theirs", "Their positions and interests"),
+        ):
             w.h(3, label)
             w.bullets(
                 f"Position: {i.position} → **interest:** {i.interest} ({i.priority} priority, "
@@ -180,7 +195,9 @@ def theirs(w: Writer) -> None:
     w.h(3, "If they say no to us, what problem will they still have tomorrow morning?")
     w.cited_bullets(o.tomorrow_morning)
     w.h(3, "Their dependencies")
-    w.bullets(f"**{x.dependency}** - {x.why_it_binds_them}{w.cites(x.citations)}" for x in o.dependencies)
+    w.bullets(
+        f"**{x.dependency}** - {x.why_it_binds_them}{w.cites(x.citations)}" for x in o.dependencies
+    )
     w.h(3, "Their alternatives")
     w.bullets(
         f"**{x.alternative}** - viability: {x.how_viable} · cost to them: {x.what_it_costs_them}"
@@ -192,12 +209,19 @@ def theirs(w: Writer) -> None:
     w.h(3, "What they need to explain a deal internally")
     w.bullets(o.internal_justification)
     w.h(3, "Behavioural profile")
-    w.add(f"- **Communication style:** {o.communication_style}", f"- **Decision style:** {o.decision_style}")
+    w.add(
+        f"- **Communication style:** {o.communication_style}",
+        f"- **Decision style:** {o.decision_style}",
+    )
     w.add(f"- **Values:** {'; '.join(o.values)}")
     w.h(3, "Hypotheses about hidden aims")
-    w.bullets(f"{h.hypothesis} ({h.confidence} confidence) - test: {h.how_to_test}" for h in o.hidden_aims)
+    w.bullets(
+        f"{h.hypothesis} ({h.confidence} confidence) - test: {h.how_to_test}" for h in o.hidden_aims
+    )
     w.h(3, "Likely tactics")
-    w.bullets(f"**{t.tactic}** - signs: {t.signs} · response: {t.response}" for t in o.likely_tactics)
+    w.bullets(
+        f"**{t.tactic}** - signs: {t.signs} · response: {t.response}" for t in o.likely_tactics
+    )
     w.h(3, "How they may see us")
     w.bullets(o.how_they_may_see_us)
 
@@ -240,7 +264,9 @@ def dimensions(w: Writer) -> None:
         for dim in ("process", "relationship", "substance"):
             w.h(3, f"{dim.capitalize()} moves")
             w.bullets(
-                f"**{m.move}** - {m.purpose}{w.kb(m.kb_refs)}" for m in c.process_moves if m.dimension == dim
+                f"**{m.move}** - {m.purpose}{w.kb(m.kb_refs)}"
+                for m in c.process_moves
+                if m.dimension == dim
             )
     if o is not None:
         for title, items in (
@@ -269,7 +295,10 @@ def risks_and_questions(w: Writer) -> None:
         )
     w.h(2, "Missing information: questions to ask")
     if p is not None:
-        w.bullets(f"**{q.question}**  \n  Why: {q.why_it_matters} · Ask: {q.ask_whom}" for q in p.missing_information)
+        w.bullets(
+            f"**{q.question}**  \n  Why: {q.why_it_matters} · Ask: {q.ask_whom}"
+            for q in p.missing_information
+        )
 
 
 def appendix(w: Writer) -> None:
@@ -278,17 +307,23 @@ def appendix(w: Writer) -> None:
     w.h(3, "Sources")
     w.add("| Id | File | Status | Passages | Notes |", "|---|---|---|---|---|")
     for doc in d.case.documents:
-        w.add(f"| {doc.id or '-'} | `{doc.path}` | {doc.status} | {doc.passages} | {'; '.join(doc.problems)} |")
+        w.add(
+            f"| {doc.id or '-'} | `{doc.path}` | {doc.status} | {doc.passages} | {'; '.join(doc.problems)} |"
+        )
     for note in d.part_failures:
         w.add("", f"> ⚠ {note}")
     unverified = [c for c in d.citation_checks if not c.verified]
     w.h(3, f"Citations not verified ({len(unverified)} of {len(d.citation_checks)})")
     w.bullets(
-        f"{c.passage_id} “{c.quote}”: {c.status}" + (f" (occurs in {', '.join(c.found_in)})" if c.found_in else "")
+        f"{c.passage_id} “{c.quote}”: {c.status}"
+        + (f" (occurs in {', '.join(c.found_in)})" if c.found_in else "")
         for c in unverified
     )
     if d.grounding.unknown_kb_refs:
-        w.add("", f"Knowledge ids named but not in the knowledge base: {', '.join(d.grounding.unknown_kb_refs)}")
+        w.add(
+            "",
+            f"Knowledge ids named but not in the knowledge base: {', '.join(d.grounding.unknown_kb_refs)}",
+        )
     w.h(3, "Knowledge entries used")
     w.bullets(f"`{k.id}` {k.title} ({k.source})" for k in d.knowledge_used)
     w.h(3, "Models, prompts and usage")
@@ -311,6 +346,16 @@ def appendix(w: Writer) -> None:
 
 def render_markdown(dossier: Dossier) -> str:
     w = Writer(dossier)
-    for section in (header, brief, widen, partial, theirs, movement, dimensions, risks_and_questions, appendix):
+    for section in (
+        header,
+        brief,
+        widen,
+        partial,
+        theirs,
+        movement,
+        dimensions,
+        risks_and_questions,
+        appendix,
+    ):
         section(w)
     return "\n".join(w.lines).strip() + "\n"

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from agents.challenger import ChallengeReport
 from agents.counterpart import CounterpartProfile
 from agents.extractor import DealProfile
@@ -22,7 +24,7 @@ from agents.synthesis import Brief
 
 DOSSIER_FILES = ("dossier.md", "dossier.json")
 RUN_FILE = "run.json"
-OUTPUT_TYPES = {
+OUTPUT_TYPES: dict[str, type[BaseModel]] = {
     "profile": DealProfile,
     "challenge": ChallengeReport,
     "counterpart": CounterpartProfile,
@@ -82,7 +84,9 @@ def archive_previous(run_dir: Path) -> Path | None:
 def save_progress(run_dir: Path, case_root: str, language: str, state: dict[str, Any]) -> None:
     """What a resumed run needs: the case, the language, and every agent output so far."""
     outputs = {
-        key: state[key].model_dump(mode="json") for key in OUTPUT_TYPES if state.get(key) is not None
+        key: state[key].model_dump(mode="json")
+        for key in OUTPUT_TYPES
+        if state.get(key) is not None
     }
     data = {
         "case_root": case_root,
@@ -98,7 +102,9 @@ def save_progress(run_dir: Path, case_root: str, language: str, state: dict[str,
 def load_progress(run_dir: Path) -> dict[str, Any]:
     path = run_dir / RUN_FILE
     if not path.is_file():
-        raise RunFolderError(f"--resume {run_dir}: no {RUN_FILE} there (is it a negoprep run folder?)")
+        raise RunFolderError(
+            f"--resume {run_dir}: no {RUN_FILE} there (is it a negoprep run folder?)"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         outputs = {k: OUTPUT_TYPES[k].model_validate(v) for k, v in data.get("outputs", {}).items()}

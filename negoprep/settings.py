@@ -44,7 +44,9 @@ def _env(name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _number(name: str, kind: type[float] | type[int], default: float | int | None) -> float | int | None:
+def _number(
+    name: str, kind: type[float] | type[int], default: float | int | None
+) -> float | int | None:
     raw = _env(name)
     if raw is None:
         return default
@@ -82,7 +84,8 @@ class Settings:
     def with_models(self, models: dict[str, str]) -> Settings:
         """Override model names per agent (used for replay, from the cassette's manifest)."""
         per_agent = {
-            a: replace(self.for_agent(a), model=m, context_tokens=self._ctx(m)) for a, m in models.items()
+            a: replace(self.for_agent(a), model=m, context_tokens=self._ctx(m))
+            for a, m in models.items()
         }
         return replace(self, per_agent={**self.per_agent, **per_agent})
 

@@ -41,7 +41,9 @@ def _value(tp: Any, name: str, case: Case, kb_ids: Sequence[str], counter: list[
     raise TypeError(f"no example for {tp!r} ({name})")
 
 
-def build(model: type[BaseModel], case: Case, kb_ids: Sequence[str], counter: list[int] | None = None) -> dict[str, Any]:
+def build(
+    model: type[BaseModel], case: Case, kb_ids: Sequence[str], counter: list[int] | None = None
+) -> dict[str, Any]:
     counter = counter if counter is not None else [0]
     hints = typing.get_type_hints(model, include_extras=False)
     out = {}
@@ -51,5 +53,7 @@ def build(model: type[BaseModel], case: Case, kb_ids: Sequence[str], counter: li
     return out
 
 
-def example_json(model: type[BaseModel], case: Case, kb_ids: Sequence[str] = ("partial-alternatives",)) -> str:
+def example_json(
+    model: type[BaseModel], case: Case, kb_ids: Sequence[str] = ("partial-alternatives",)
+) -> str:
     return model.model_validate(build(model, case, kb_ids)).model_dump_json()

@@ -31,14 +31,20 @@ class SeenRequest:
     body: dict[str, Any]
 
 
-def completion(content: str, model: str, prompt_tokens: int = 11, completion_tokens: int = 7) -> dict[str, Any]:
+def completion(
+    content: str, model: str, prompt_tokens: int = 11, completion_tokens: int = 7
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-stub",
         "object": "chat.completion",
         "created": 1,
         "model": model,
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
         ],
         "usage": {
             "prompt_tokens": prompt_tokens,
@@ -51,14 +57,34 @@ def completion(content: str, model: str, prompt_tokens: int = 11, completion_tok
 def sse(content: str, model: str) -> bytes:
     chunks = [content[i : i + 5] for i in range(0, len(content), 5)] or [""]
     events = [
-        {"id": "s", "object": "chat.completion.chunk", "created": 1, "model": model,
-         "choices": [{"index": 0, "delta": {"content": c}}]}
+        {
+            "id": "s",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "delta": {"content": c}}],
+        }
         for c in chunks
     ]
-    events.append({"id": "s", "object": "chat.completion.chunk", "created": 1, "model": model,
-                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    events.append({"id": "s", "object": "chat.completion.chunk", "created": 1, "model": model,
-                   "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
+    events.append(
+        {
+            "id": "s",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+    )
+    events.append(
+        {
+            "id": "s",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+            "choices": [],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+        }
+    )
     return b"".join(f"data: {json.dumps(e)}\n\n".encode() for e in events) + b"data: [DONE]\n\n"
 
 
@@ -82,8 +108,16 @@ class StubOpenAI:
                 seen = SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 with stub._lock:
                     stub.requests.append(seen)
-                    reply = stub.responder(seen) if stub.responder else (
-                        stub.queue.pop(0) if stub.queue else Reply(status=500, raw=b'{"error": {"message": "stub: no scripted reply"}}')
+                    reply = (
+                        stub.responder(seen)
+                        if stub.responder
+                        else (
+                            stub.queue.pop(0)
+                            if stub.queue
+                            else Reply(
+                                status=500, raw=b'{"error": {"message": "stub: no scripted reply"}}'
+                            )
+                        )
                     )
                 if reply.delay:
                     threading.Event().wait(reply.delay)
@@ -91,12 +125,17 @@ class StubOpenAI:
                 if reply.raw is not None:
                     payload, ctype = reply.raw, "application/json"
                 elif reply.status != 200:
-                    payload = json.dumps({"error": {"message": f"stub error {reply.status}", "type": "stub"}}).encode()
+                    payload = json.dumps(
+                        {"error": {"message": f"stub error {reply.status}", "type": "stub"}}
+                    ).encode()
                     ctype = "application/json"
                 elif body.get("stream"):
                     payload, ctype = sse(reply.content, model), "text/event-stream"
                 else:
-                    payload, ctype = json.dumps(completion(reply.content, model)).encode(), "application/json"
+                    payload, ctype = (
+                        json.dumps(completion(reply.content, model)).encode(),
+                        "application/json",
+                    )
                 self.send_response(reply.status)
                 self.send_header("content-type", ctype)
                 self.send_header("content-length", str(len(payload)))

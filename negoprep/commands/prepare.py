@@ -35,10 +35,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="record every model exchange (default folder: CASE_DIR/cassettes)",
     )
     p.add_argument("--model", help="model for every agent (overrides NEGOPREP_MODEL*)")
-    p.add_argument("--language", help="language of the dossier (default: the brief's, else the documents')")
-    p.add_argument("--kb", action="append", type=Path, default=[], metavar="DIR", help="extra knowledge folder")
-    p.add_argument("--prompts", action="append", type=Path, default=[], metavar="DIR", help="prompt overrides")
-    p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="retry what failed in an earlier run")
+    p.add_argument(
+        "--language", help="language of the dossier (default: the brief's, else the documents')"
+    )
+    p.add_argument(
+        "--kb", action="append", type=Path, default=[], metavar="DIR", help="extra knowledge folder"
+    )
+    p.add_argument(
+        "--prompts", action="append", type=Path, default=[], metavar="DIR", help="prompt overrides"
+    )
+    p.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="retry what failed in an earlier run"
+    )
     p.add_argument("--author", metavar="CASSETTE_DIR", help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=run)
@@ -81,6 +89,7 @@ async def _prepare(args: argparse.Namespace) -> int:
     else:
         case_dir = args.case_dir
 
+    case = load_case(case_dir)
     modes = [m for m in ("replay", "record", "author") if getattr(args, m) is not None]
     if len(modes) > 1:
         raise UserError(f"--{modes[0]} and --{modes[1]} cannot be used together")
@@ -96,19 +105,24 @@ async def _prepare(args: argparse.Namespace) -> int:
     elif mode == "live" and not cfg.provider_configured:
         raise UserError(settings.NO_PROVIDER_HELP)
 
-    case = load_case(case_dir)
     knowledge = KnowledgeBase.load([*cfg.kb_dirs, *args.kb])
     prompts = PromptLibrary.load([*cfg.prompt_dirs, *args.prompts])
     language = case.language(args.language or cfg.language)
 
-    run_dir = args.resume or (runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name))
+    run_dir = args.resume or (
+        runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name)
+    )
     recorder = Recorder(mode, cassette) if cassette is not None and mode != "live" else None  # type: ignore[arg-type]
     provider = OpenAICompatibleProvider(cfg.default, cfg.per_agent, recorder)
-    deps = AgentDeps(models=provider, prompts=prompts, knowledge=knowledge, max_attempts=cfg.max_attempts)
+    deps = AgentDeps(
+        models=provider, prompts=prompts, knowledge=knowledge, max_attempts=cfg.max_attempts
+    )
 
     docs = [d for d in case.documents if d.passages]
     where = f" · {mode} {cassette}" if cassette else f" · live: {cfg.default.base_url or 'OpenAI'}"
-    progress.say(f"negoprep: case '{case.name}', {len(docs)} documents, {len(case.passages)} passages{where}")
+    progress.say(
+        f"negoprep: case '{case.name}', {len(docs)} documents, {len(case.passages)} passages{where}"
+    )
     for warning in case.warnings:
         progress.say(f"  ! {warning}")
 
@@ -116,23 +130,35 @@ async def _prepare(args: argparse.Namespace) -> int:
     if previous.get("knowledge_used"):
         state_in["knowledge_used"] = previous["knowledge_used"]
     final: dict[str, Any] = dict(state_in)
-    async for stream_mode, chunk in graph.astream(
-        state_in,  # type: ignore[arg-type]
+    stream: Any = graph.astream(  # type: ignore[call-overload]
+        state_in,
         context=PrepContext(deps=deps, max_parts=cfg.max_parts),
         stream_mode=["custom", "values"],
-    ):
+    )
+    async for stream_mode, chunk in stream:
         if stream_mode == "custom":
-            progress.event(chunk)  # type: ignore[arg-type]
+            progress.event(chunk)
         else:
-            final = dict(chunk)  # type: ignore[call-overload]
+            final = dict(chunk)
             runs.save_progress(run_dir, str(case_dir), language, final)
 
     from agents.base import CallRecord
 
-    final["calls"] = [CallRecord.model_validate(c) for c in previous.get("calls", [])] + list(final.get("calls", []))
+    final["calls"] = [CallRecord.model_validate(c) for c in previous.get("calls", [])] + list(
+        final.get("calls", [])
+    )
     runs.save_progress(run_dir, str(case_dir), language, final)
-    models = {a: provider.config(a).public() for a in ("extractor", "challenger", "counterpart", "synthesis")}
-    dossier = assemble(final, knowledge=knowledge, prompts=prompts, models=models, mode=f"{mode}{f' ({cassette})' if cassette else ''}")
+    models = {
+        a: provider.config(a).public()
+        for a in ("extractor", "challenger", "counterpart", "synthesis")
+    }
+    dossier = assemble(
+        final,
+        knowledge=knowledge,
+        prompts=prompts,
+        models=models,
+        mode=f"{mode}{f' ({cassette})' if cassette else ''}",
+    )
     archived = runs.archive_previous(run_dir) if args.resume else None
     from agents.files import write_json_atomic, write_text_atomic
 
@@ -155,7 +181,10 @@ def _write_manifest(cassette: Path, mode: str, models: dict[str, dict[str, Any]]
         "about": "Recorded LLM exchanges for negoprep. Each entry's 'source' says whether it was "
         "recorded from a live provider (and which model answered) or written by hand.",
         "source": "hand-written" if mode == "author" else "recorded",
-        "models": {a: {"model": m["model"], "response_format": m["response_format"]} for a, m in models.items()},
+        "models": {
+            a: {"model": m["model"], "response_format": m["response_format"]}
+            for a, m in models.items()
+        },
     }
     write_json_atomic(cassette / MANIFEST, data)
 

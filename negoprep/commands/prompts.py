@@ -8,7 +8,9 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("prompts", help="list or check prompt files", description="List or check prompts.")
+    p = sub.add_parser(
+        "prompts", help="list or check prompt files", description="List or check prompts."
+    )
     psub = p.add_subparsers(dest="prompts_command", metavar="ACTION", required=True)
     lst = psub.add_parser("list", help="the prompts in use, with version, hash and source")
     lst.add_argument("--prompts", action="append", type=Path, default=[], metavar="DIR")

@@ -24,7 +24,12 @@ from graphs.context import PrepContext
 from graphs.ingest import load_case
 from graphs.preparation import graph
 
-SCHEMAS = {"extractor": DealProfile, "challenger": ChallengeReport, "counterpart": CounterpartProfile, "synthesis": Brief}
+SCHEMAS = {
+    "extractor": DealProfile,
+    "challenger": ChallengeReport,
+    "counterpart": CounterpartProfile,
+    "synthesis": Brief,
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +42,9 @@ def kb() -> KnowledgeBase:
     return KnowledgeBase.load()
 
 
-def scripted(case: Case, fail: Callable[[str, str], bool] = lambda a, c: False, delay: float = 0.0) -> ScriptedProvider:
+def scripted(
+    case: Case, fail: Callable[[str, str], bool] = lambda a, c: False, delay: float = 0.0
+) -> ScriptedProvider:
     def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
         if fail(agent, call):
             raise ConnectionError(f"provider down for {call}")
@@ -46,7 +53,9 @@ def scripted(case: Case, fail: Callable[[str, str], bool] = lambda a, c: False, 
     return ScriptedProvider(respond, delay=delay)
 
 
-async def run(provider: ScriptedProvider, kb: KnowledgeBase, state: dict[str, Any], max_parts: int = 60) -> dict[str, Any]:
+async def run(
+    provider: ScriptedProvider, kb: KnowledgeBase, state: dict[str, Any], max_parts: int = 60
+) -> dict[str, Any]:
     deps = AgentDeps(models=provider, prompts=PromptLibrary.load(), knowledge=kb)
     return await graph.ainvoke(state, context=PrepContext(deps=deps, max_parts=max_parts))  # type: ignore[arg-type,no-any-return]
 
@@ -63,8 +72,12 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
     assert all(c.input_tokens == 100 and c.prompt_hash for c in out["calls"])
     assert out["knowledge_used"], "the challenger retrieved knowledge entries"
     prompt = str(provider.calls("challenger")[0].messages[1].content)
-    assert f"[{out['knowledge_used'][0]}]" in prompt, "retrieved entries are in the challenger's prompt"
-    assert "Write every text field in English" in str(provider.calls("extractor")[0].messages[0].content)
+    assert f"[{out['knowledge_used'][0]}]" in prompt, (
+        "retrieved entries are in the challenger's prompt"
+    )
+    assert "Write every text field in English" in str(
+        provider.calls("extractor")[0].messages[0].content
+    )
 
 
 async def test_challenger_and_counterpart_really_overlap(case: Case, kb: KnowledgeBase) -> None:
@@ -88,7 +101,9 @@ async def test_a_failed_agent_keeps_the_others_work(case: Case, kb: KnowledgeBas
     assert not provider.calls("synthesis")
 
 
-async def test_extractor_failure_skips_dependents_with_reasons(case: Case, kb: KnowledgeBase) -> None:
+async def test_extractor_failure_skips_dependents_with_reasons(
+    case: Case, kb: KnowledgeBase
+) -> None:
     provider = scripted(case, fail=lambda agent, call: agent == "extractor")
     out = await run(provider, kb, {"case": case, "language": "English"})
     assert set(out["failures"]) == set(SCHEMAS)
@@ -111,15 +126,22 @@ async def test_large_case_is_mapped_over_parts_then_merged(case: Case, kb: Knowl
     assert starts[1] < min(c.ended for c in part_calls), "parts are extracted in parallel"
     (merge_call,) = [c for c in provider.calls("extractor") if c.call == "extractor.merge"]
     merge_prompt = str(merge_call.messages[1].content)
-    assert all(f"Part {i} of {len(part_calls)}" in merge_prompt for i in range(1, len(part_calls) + 1))
+    assert all(
+        f"Part {i} of {len(part_calls)}" in merge_prompt for i in range(1, len(part_calls) + 1)
+    )
     assert out["profile"] is not None and out.get("failures", {}) == {}
 
 
-async def test_failed_part_is_reported_and_the_rest_is_merged(case: Case, kb: KnowledgeBase) -> None:
+async def test_failed_part_is_reported_and_the_rest_is_merged(
+    case: Case, kb: KnowledgeBase
+) -> None:
     provider = small_context(scripted(case, fail=lambda a, c: c == "extractor.part-2"), 1500)
     out = await run(provider, kb, {"case": case, "language": "English"})
     assert out["profile"] is not None
-    assert "partly failed" in out["failures"]["extractor"] and "part 2 of" in out["failures"]["extractor"]
+    assert (
+        "partly failed" in out["failures"]["extractor"]
+        and "part 2 of" in out["failures"]["extractor"]
+    )
     assert out["brief"] is not None
 
 
@@ -132,9 +154,18 @@ async def test_parts_beyond_the_limit_are_reported_unread(case: Case, kb: Knowle
 
 
 async def test_resume_reuses_earlier_outputs(case: Case, kb: KnowledgeBase) -> None:
-    first = await run(scripted(case, fail=lambda a, c: a == "counterpart"), kb, {"case": case, "language": "English"})
+    first = await run(
+        scripted(case, fail=lambda a, c: a == "counterpart"),
+        kb,
+        {"case": case, "language": "English"},
+    )
     provider = scripted(case)
-    state = {"case": case, "language": "English", "profile": first["profile"], "challenge": first["challenge"]}
+    state = {
+        "case": case,
+        "language": "English",
+        "profile": first["profile"],
+        "challenge": first["challenge"],
+    }
     out = await run(provider, kb, state)
     assert sorted(c.agent for c in provider.history) == ["counterpart", "synthesis"]
     assert out["profile"] == first["profile"] and out["brief"] is not None

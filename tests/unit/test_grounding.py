@@ -7,8 +7,18 @@ from graphs.case import Passage
 from graphs.grounding import check_all, check_citation, normalise, quote_in
 
 PASSAGES = {
-    "D1.P1": Passage(id="D1.P1", doc_id="D1", text="The Contract Price is a fixed\nlump sum and is “not subject” to adjustment.", locator="paragraph 1"),
-    "D2.P3": Passage(id="D2.P3", doc_id="D2", text="We will not release T1 before the cost issue is settled.", locator="paragraph 3"),
+    "D1.P1": Passage(
+        id="D1.P1",
+        doc_id="D1",
+        text="The Contract Price is a fixed\nlump sum and is “not subject” to adjustment.",
+        locator="paragraph 1",
+    ),
+    "D2.P3": Passage(
+        id="D2.P3",
+        doc_id="D2",
+        text="We will not release T1 before the cost issue is settled.",
+        locator="paragraph 3",
+    ),
 }
 
 

@@ -34,7 +34,10 @@ def test_example_case_loads_with_stable_ids(example_case: Path) -> None:
 
 
 def test_passages_split_at_blank_lines_and_carry_locators(tmp_path: Path) -> None:
-    root = make_case(tmp_path / "c", {"a.txt": "First para.\n\nSecond para\nsame para.\n", "b.md": "# Title\n\nBody."})
+    root = make_case(
+        tmp_path / "c",
+        {"a.txt": "First para.\n\nSecond para\nsame para.\n", "b.md": "# Title\n\nBody."},
+    )
     case = load_case(root)
     assert [(p.id, p.text) for p in case.passages] == [
         ("D1.P1", "First para."),
@@ -82,13 +85,18 @@ def test_ids_stay_stable_when_a_file_becomes_unreadable(tmp_path: Path) -> None:
         (lambda p: p.write_text("x"), "not a folder"),
         (lambda p: p.mkdir(), "has no documents"),
         (lambda p: make_case(p, {"empty.txt": "  \n"}), "no usable document"),
-        (lambda p: make_case(p, {"a.txt": "x", "case.yaml": "our_side: [unclosed"}), r"case\.yaml:1: the case brief is not valid YAML"),
+        (
+            lambda p: make_case(p, {"a.txt": "x", "case.yaml": "our_side: [unclosed"}),
+            r"case\.yaml:1: the case brief is not valid YAML",
+        ),
         (lambda p: make_case(p, {"a.txt": "x", "case.yaml": "our_sides: A"}), "unknown key"),
         (lambda p: make_case(p, {"a.txt": "x", "case.toml": "our_side = "}), "not valid TOML"),
         (lambda p: make_case(p, {"a.txt": "x", "case.yaml": "- a list"}), "must be a mapping"),
     ],
 )
-def test_unusable_case_folders_give_clear_errors(tmp_path: Path, setup: object, message: str) -> None:
+def test_unusable_case_folders_give_clear_errors(
+    tmp_path: Path, setup: object, message: str
+) -> None:
     root = tmp_path / "case"
     setup(root)  # type: ignore[operator]
     with pytest.raises(CaseError, match=message) as info:
@@ -97,7 +105,9 @@ def test_unusable_case_folders_give_clear_errors(tmp_path: Path, setup: object, 
 
 
 def test_toml_brief_and_language_names(tmp_path: Path) -> None:
-    root = make_case(tmp_path / "c", {"a.txt": "x", "case.toml": 'our_side = "Buyer AS"\nlanguage = "no"\n'})
+    root = make_case(
+        tmp_path / "c", {"a.txt": "x", "case.toml": 'our_side = "Buyer AS"\nlanguage = "no"\n'}
+    )
     case = load_case(root)
     assert case.brief is not None and case.brief.our_side == "Buyer AS"
     assert case.language() == "Norwegian"
@@ -110,7 +120,9 @@ def test_long_paragraph_is_split_into_bounded_passages(tmp_path: Path) -> None:
     case = load_case(root)
     assert len(case.passages) > 3
     assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in case.passages)
-    assert "".join(p.text for p in case.passages).replace(" ", "") == (sentence * 100).replace(" ", "")
+    assert "".join(p.text for p in case.passages).replace(" ", "") == (sentence * 100).replace(
+        " ", ""
+    )
 
 
 def test_parts_fit_the_budget_and_keep_every_passage(example_case: Path) -> None:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from agents.prompts import BUILTIN_PROMPTS_DIR, PromptError, PromptLibrary, check_prompt_dirs, parse_prompt
+from agents.prompts import (
+    BUILTIN_PROMPTS_DIR,
+    PromptError,
+    PromptLibrary,
+    check_prompt_dirs,
+    parse_prompt,
+)
 
 GOOD = """---
 id: {id}
@@ -44,9 +50,14 @@ def test_render_fills_declared_inputs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("values", "message"),
-    [({"name": "a"}, r"missing value\(s\) for case"), ({"name": "a", "case": "b", "x": 1}, "does not declare: x")],
+    [
+        ({"name": "a"}, r"missing value\(s\) for case"),
+        ({"name": "a", "case": "b", "x": 1}, "does not declare: x"),
+    ],
 )
-def test_render_rejects_missing_and_unknown_values(tmp_path: Path, values: dict[str, object], message: str) -> None:
+def test_render_rejects_missing_and_unknown_values(
+    tmp_path: Path, values: dict[str, object], message: str
+) -> None:
     prompt = parse_prompt(write(tmp_path, "p"))
     with pytest.raises(PromptError, match=message) as info:
         prompt.render(**values)
@@ -57,11 +68,26 @@ def test_render_rejects_missing_and_unknown_values(tmp_path: Path, values: dict[
     ("text", "message"),
     [
         ("no front matter", "no front matter"),
-        ("---\nid: p\nversion: 1\ninputs: []\n---\n# system\na\n# user\nb\n", "lacks 'description'"),
-        ("---\nid: other\nversion: 1\ndescription: d\ninputs: []\n---\n# system\na\n# user\nb\n", "must equal the file name"),
-        ("---\nid: p\nversion: 1\ndescription: d\ninputs: []\n---\n# system\n{{ x }}\n# user\nb\n", "not declared in inputs: x"),
-        ("---\nid: p\nversion: 1\ndescription: d\ninputs: [y]\n---\n# system\na\n# user\nb\n", "never used: y"),
-        ("---\nid: p\nversion: 1\ndescription: d\ninputs: []\n---\njust text\n", "'# system' and a '# user'"),
+        (
+            "---\nid: p\nversion: 1\ninputs: []\n---\n# system\na\n# user\nb\n",
+            "lacks 'description'",
+        ),
+        (
+            "---\nid: other\nversion: 1\ndescription: d\ninputs: []\n---\n# system\na\n# user\nb\n",
+            "must equal the file name",
+        ),
+        (
+            "---\nid: p\nversion: 1\ndescription: d\ninputs: []\n---\n# system\n{{ x }}\n# user\nb\n",
+            "not declared in inputs: x",
+        ),
+        (
+            "---\nid: p\nversion: 1\ndescription: d\ninputs: [y]\n---\n# system\na\n# user\nb\n",
+            "never used: y",
+        ),
+        (
+            "---\nid: p\nversion: 1\ndescription: d\ninputs: []\n---\njust text\n",
+            "'# system' and a '# user'",
+        ),
         ("---\nid: p\nversion: [1\n---\n# system\na\n# user\nb\n", "not valid YAML"),
     ],
 )

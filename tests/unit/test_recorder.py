@@ -29,17 +29,23 @@ class Answer(BaseModel):
 
 
 def provider(mode: str, folder: Path, base_url: str | None = None) -> OpenAICompatibleProvider:
-    cfg = ModelConfig(model="rec-model", base_url=base_url or "http://127.0.0.1:9/v1", api_key=SECRET)
+    cfg = ModelConfig(
+        model="rec-model", base_url=base_url or "http://127.0.0.1:9/v1", api_key=SECRET
+    )
     return OpenAICompatibleProvider(cfg, recorder=Recorder(mode, folder))  # type: ignore[arg-type]
 
 
 async def ask(p: OpenAICompatibleProvider, question: str, call: str = "extractor") -> Answer:
-    result = await ainvoke_structured(p.chat_model("extractor", call), Answer, "system text", question)
+    result = await ainvoke_structured(
+        p.chat_model("extractor", call), Answer, "system text", question
+    )
     return result.value
 
 
 def test_key_ignores_base_url_and_key_order() -> None:
-    assert endpoint_of("/v1/chat/completions") == endpoint_of("/openai/deployments/x/chat/completions")
+    assert endpoint_of("/v1/chat/completions") == endpoint_of(
+        "/openai/deployments/x/chat/completions"
+    )
     a = request_key("POST", "/v1/chat/completions", {"model": "m", "messages": [1]})
     b = request_key("POST", "/api/chat/completions", {"messages": [1], "model": "m"})
     c = request_key("POST", "/v1/chat/completions", {"model": "m", "messages": [2]})
@@ -102,7 +108,9 @@ def test_replay_of_missing_or_broken_cassette_is_a_clear_error(tmp_path: Path) -
 async def test_author_mode_labels_hand_written_responses(tmp_path: Path) -> None:
     cassette = tmp_path / "c"
     (cassette / "handwritten").mkdir(parents=True)
-    (cassette / "handwritten" / "extractor.json").write_text('{"verdict": "hand", "reasons": ["a"]}')
+    (cassette / "handwritten" / "extractor.json").write_text(
+        '{"verdict": "hand", "reasons": ["a"]}'
+    )
     authored = await ask(provider("author", cassette), "q")
     assert authored.verdict == "hand"
     (entry_file,) = cassette.glob("extractor-*.json")
@@ -124,11 +132,15 @@ async def test_streaming_records_and_replays(tmp_path: Path) -> None:
     cassette = tmp_path / "c"
     with StubOpenAI() as stub:
         stub.script(Reply(content="We cannot ship before the claim is settled."))
-        model = provider("record", cassette, stub.base_url).chat_model("counterpart", "rehearsal.turn-1", streaming=True)
+        model = provider("record", cassette, stub.base_url).chat_model(
+            "counterpart", "rehearsal.turn-1", streaming=True
+        )
         live = "".join([str(chunk.content) async for chunk in model.astream("hello")])
     assert live == "We cannot ship before the claim is settled."
     (entry_file,) = cassette.glob("*.json")
     assert json.loads(entry_file.read_text())["response"]["content_type"] == "text/event-stream"
-    replay_model = provider("replay", cassette).chat_model("counterpart", "rehearsal.turn-1", streaming=True)
+    replay_model = provider("replay", cassette).chat_model(
+        "counterpart", "rehearsal.turn-1", streaming=True
+    )
     replayed = [str(chunk.content) async for chunk in replay_model.astream("hello")]
     assert "".join(replayed) == live and len([c for c in replayed if c]) > 1

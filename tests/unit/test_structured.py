@@ -30,7 +30,7 @@ async def test_valid_reply_first_time() -> None:
 
 
 async def test_invalid_reply_is_retried_with_the_validation_error() -> None:
-    p = replies('{"answer": "yes"}', "```json\n{\"answer\": \"yes\", \"score\": 4}\n```")
+    p = replies('{"answer": "yes"}', '```json\n{"answer": "yes", "score": 4}\n```')
     result = await ainvoke_structured(p.chat_model("a", "a"), Verdict, "sys", "user")
     assert result.value.score == 4 and result.attempts == 2 and result.usage.calls == 2
     followup: list[BaseMessage] = p.history[1].messages
@@ -50,7 +50,9 @@ async def test_gives_up_after_max_attempts_with_the_last_reply() -> None:
 
 async def test_json_object_mode_puts_the_schema_in_the_prompt() -> None:
     p = replies('{"answer": "a", "score": 1}')
-    await ainvoke_structured(p.chat_model("a", "a"), Verdict, "sys", "user", response_format="json_object")
+    await ainvoke_structured(
+        p.chat_model("a", "a"), Verdict, "sys", "user", response_format="json_object"
+    )
     assert p.history[0].kwargs["response_format"] == {"type": "json_object"}
     assert '"score"' in str(p.history[0].messages[0].content)
 
