@@ -68,6 +68,8 @@ class Case(BaseModel):
     documents: list[DocumentInfo]
     passages: list[Passage]
     warnings: list[str] = Field(default_factory=list)
+    languages: dict[str, float] = Field(default_factory=dict)
+    """Detected languages (ISO 639-1) and their share of the case's text, largest first."""
 
     def passage_map(self) -> dict[str, Passage]:
         return {p.id: p for p in self.passages}
@@ -94,7 +96,16 @@ class Case(BaseModel):
         return "\n".join(lines)
 
     def language(self, override: str | None = None) -> str:
+        """The dossier's language: `override` (--language), else the brief's, else detected."""
         chosen = override or (self.brief.language if self.brief else None)
+        if not chosen and self.languages:
+            chosen = next(iter(self.languages))
         if not chosen:
             return "the language most of the case documents are written in"
         return LANGUAGE_NAMES.get(chosen.strip().lower(), chosen.strip())
+
+    def language_note(self) -> str:
+        """'English' or 'Norwegian 80%, English 20%' for the dossier header."""
+        return ", ".join(
+            f"{LANGUAGE_NAMES.get(code, code)} {round(share * 100)}%" for code, share in self.languages.items()
+        )

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from graphs.case import Case, CaseBrief, DocumentInfo, Passage
+from graphs.language import annotate
 from graphs.readers import SUPPORTED_SUFFIXES, RawDocument, UnreadableFile, read_file
 
 BRIEF_NAMES = ("case.yaml", "case.yml", "case.toml")
@@ -182,7 +183,7 @@ def load_case(root: Path) -> Case:
         details = "; ".join(f"{d.path}: {', '.join(d.problems)}" for d in docs)
         raise CaseError(f"{root}: no usable document in the case folder ({details})")
     warnings = [f"{d.path}: {p}" for d in docs for p in d.problems]
-    return Case(
+    case = Case(
         root=str(root),
         name=root.resolve().name,
         brief=brief,
@@ -191,3 +192,4 @@ def load_case(root: Path) -> Case:
         passages=passages,
         warnings=warnings,
     )
+    return annotate(case)

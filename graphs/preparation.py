@@ -20,6 +20,7 @@ from agents import challenger, counterpart, extractor, synthesis
 from agents.base import to_prompt_json
 from agents.errors import describe_failure
 from graphs.context import PrepContext
+from graphs.merge import merge_profiles
 from graphs.parts import estimate_tokens, render_passages, split_into_parts
 from graphs.state import PartInput, PrepInput, PrepState
 
@@ -118,25 +119,18 @@ async def merge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         }
     if len(parts) == 1:
         return {**update, "profile": parts[0]["profile"]}
-    case = state["case"]
-    joined = "\n\n".join(f"### {p['scope']}\n{to_prompt_json(p['profile'])}" for p in parts)
-
-    async def work() -> Update:
-        result = await extractor.reduce(
-            runtime.context.deps,
-            call=f"{extractor.NAME}.merge",
-            brief=case.brief_text(),
-            partial_profiles=joined,
-            language=state["language"],
-        )
-        return {"profile": result.output, "calls": [result.record]}
-
-    merged = await _guarded(extractor.NAME, work, f"merging {len(parts)} parts")
-    if "failures" in merged and update:
-        merged["failures"] = {
-            extractor.NAME: f"{merged['failures'][extractor.NAME]}; {update['failures'][extractor.NAME]}"
-        }
-    return {**update, **merged}
+    profile, calls, problems = await merge_profiles(
+        runtime.context.deps,
+        [(p["scope"], p["profile"]) for p in parts],
+        brief=state["case"].brief_text(),
+        language=state["language"],
+        emit=lambda status, detail: _progress(extractor.NAME, status, detail),
+    )
+    reasons = [*problems, *([update["failures"][extractor.NAME]] if update else [])]
+    result: Update = {"profile": profile, "calls": calls}
+    if reasons:
+        result["failures"] = {extractor.NAME: "; ".join(reasons)}
+    return result
 
 
 def _needs_profile(agent: str, state: PrepState) -> Update | None:

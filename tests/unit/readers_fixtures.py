@@ -1,0 +1,143 @@
+"""Builders of small documents for the reader tests: PDFs (fpdf2, pypdf), DOCX (python-docx
+with tracked changes injected into the XML) and mails (stdlib email)."""
+
+from __future__ import annotations
+
+import io
+from email.message import EmailMessage
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with one page per item; each page holds the given lines (an empty list: blank page).
+
+    Lines are written one under the other; an empty string leaves an empty line, so paragraphs
+    separated by "" come out separated in the text layer too.
+    """
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def encrypt_pdf(data: bytes, user_password: str, owner_password: str = "owner") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _revision(kind: str, text: str, author: str, rev_id: int) -> str:
+    tag = "w:delText" if kind == "del" else "w:t"
+    return (
+        f'<w:{kind} xmlns:w="{W_NS}" w:id="{rev_id}" w:author="{author}" '
+        f'w:date="2024-03-01T10:00:00Z"><w:r><{tag} xml:space="preserve">{text}</{tag}>'
+        f"</w:r></w:{kind}>"
+    )
+
+
+def make_docx() -> bytes:
+    """A contract extract: heading, paragraphs, a 2x3 table, header, footer, one comment, a tracked
+    insertion ("net 45 days") and a tracked deletion ("30 days") by Alice Martin."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "CONFIDENTIAL - Supply Agreement draft 3"
+    section.footer.paragraphs[0].text = "ACME Corp / Beta GmbH"
+    document.add_heading("Article 4 - Payment", level=1)
+    para = document.add_paragraph("Payment is due ")
+    para._p.append(parse_xml(_revision("ins", "net 45 days", "Alice Martin", 1)))
+    para._p.append(parse_xml(_revision("del", "30 days", "Alice Martin", 2)))
+    tail = para.add_run(" after delivery.")
+    document.add_paragraph("Prices are fixed until 31 December 2025.")
+    table = document.add_table(rows=2, cols=3)
+    values = [("Item", "Quantity", "Price"), ("Valve X2", "500", "12.40 EUR")]
+    for row, row_values in zip(table.rows, values, strict=True):
+        for cell, value in zip(row.cells, row_values, strict=True):
+            cell.text = value
+    document.add_paragraph("Delivery is made DAP Hamburg.")
+    document.add_comment([tail], text="Ask for 60 days.", author="Bob Stone", initials="BS")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def make_mail(attachments: list[tuple[str, bytes, str]], body: str) -> bytes:
+    """A mail from Alice to Bob with a plain text body and (filename, bytes, mime type) parts."""
+    message = EmailMessage()
+    message["From"] = "Alice Martin <alice@acme.example>"
+    message["To"] = "Bob Stone <bob@beta.example>"
+    message["Cc"] = "Carol <carol@acme.example>"
+    message["Date"] = "Fri, 01 Mar 2024 10:15:00 +0100"
+    message["Subject"] = "Revised offer – valves"
+    message.set_content(body)
+    for filename, data, mime in attachments:
+        maintype, subtype = mime.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message.as_bytes()
+
+
+def make_numbered_docx() -> bytes:
+    """Clauses numbered by a two-level list ("1.", "1.1", ...), restarted by a second list
+    instance at 5, plus python-docx's 'List Number' and 'List Bullet' styles."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="90">'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+            '<w:lvlText w:val="%1."/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+            '<w:lvlText w:val="%1.%2"/></w:lvl>'
+            '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/>'
+            '<w:lvlText w:val="(%3)"/></w:lvl></w:abstractNum>'
+        ),
+    )
+    numbering.append(
+        parse_xml(f'<w:num xmlns:w="{W_NS}" w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    )
+    numbering.append(
+        parse_xml(
+            f'<w:num xmlns:w="{W_NS}" w:numId="91"><w:abstractNumId w:val="90"/>'
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num>'
+        )
+    )
+    for text, num_id, level in [
+        ("Definitions", 90, 0),
+        ("Goods means the valves.", 90, 1),
+        ("Price", 90, 0),
+        ("The price is fixed.", 90, 1),
+        ("in EUR", 90, 2),
+        ("net of VAT", 90, 2),
+        ("It is paid in 45 days.", 90, 1),
+        ("Term", 91, 0),
+    ]:
+        para = document.add_paragraph(text)
+        para._p.get_or_add_pPr().append(
+            parse_xml(
+                f'<w:numPr xmlns:w="{W_NS}"><w:ilvl w:val="{level}"/>'
+                f'<w:numId w:val="{num_id}"/></w:numPr>'
+            )
+        )
+    document.add_paragraph("Annex", style="List Number")
+    document.add_paragraph("a bullet point", style="List Bullet")
+    document.add_paragraph("Schedule", style="List Number")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
