@@ -107,5 +107,6 @@ class Case(BaseModel):
     def language_note(self) -> str:
         """'English' or 'Norwegian 80%, English 20%' for the dossier header."""
         return ", ".join(
-            f"{LANGUAGE_NAMES.get(code, code)} {round(share * 100)}%" for code, share in self.languages.items()
+            f"{LANGUAGE_NAMES.get(code, code)} {round(share * 100)}%"
+            for code, share in self.languages.items()
         )

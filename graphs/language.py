@@ -41,5 +41,7 @@ def annotate(case: Case) -> Case:
             doc.metadata["language"] = code
             weights[code] += doc.chars
     total = sum(weights.values())
-    case.languages = {code: round(n / total, 3) for code, n in weights.most_common()} if total else {}
+    case.languages = (
+        {code: round(n / total, 3) for code, n in weights.most_common()} if total else {}
+    )
     return case

@@ -65,11 +65,14 @@ async def plan(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
                 language=state["language"],
             )
         )
-    unread = [
-        f"not read: passages {p.passages[0].id} to {p.passages[-1].id} (the case is larger than "
-        f"{limit} extraction calls of {budget} tokens; raise NEGOPREP_MAX_PARTS to read it all)"
-        for p in dropped
-    ]
+    unread = []
+    if dropped:
+        first, last = dropped[0].passages[0].id, dropped[-1].passages[-1].id
+        unread.append(
+            f"not read: {len(dropped)} part(s), passages {first} to {last}: the case is larger "
+            f"than {limit} extraction calls of {budget} tokens (raise NEGOPREP_MAX_PARTS or "
+            "NEGOPREP_CONTEXT_TOKENS to read it all)"
+        )
     return {"planned": planned, "part_failures": unread}
 
 

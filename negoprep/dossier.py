@@ -16,7 +16,7 @@ from agents.prompts import PromptLibrary
 from agents.schemas import iter_citations, iter_kb_refs
 from agents.synthesis import Brief
 from graphs.case import Case
-from graphs.grounding import CitationCheck, check_all
+from graphs.grounding import CitationCheck, check_all, clean_id
 
 SECTIONS = ("extractor", "challenger", "counterpart", "synthesis")
 
@@ -104,6 +104,9 @@ def assemble(
         if p.id in used_prompts
     ]
     failures = dict(state.get("failures", {}))
+    # dossier.json keeps the passages that are cited (full text, for checking), not the whole case.
+    cited = {clean_id(c.passage_id) for c in checks}
+    case = case.model_copy(update={"passages": [p for p in case.passages if p.id in cited]})
     verified = sum(1 for c in checks if c.verified)
     return Dossier(
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

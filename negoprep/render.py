@@ -81,10 +81,12 @@ def header(w: Writer) -> None:
     title = (d.case.brief.title if d.case.brief and d.case.brief.title else None) or d.case.name
     w.add(f"# Preparation dossier: {title}", "")
     g = d.grounding
+    mixed = f" (documents: {d.case.language_note()})" if len(d.case.languages) > 1 else ""
     status = "complete" if d.status == "complete" else "**INCOMPLETE** (see the warnings below)"
     w.add(
         f"Case folder `{d.case.root}` · {len([x for x in d.case.documents if x.passages])} documents, "
-        f"{len(d.case.passages)} passages · written {d.created_at} · language: {d.language}  ",
+        f"{sum(x.passages for x in d.case.documents)} passages · written {d.created_at} · "
+        f"language: {d.language}{mixed}  ",
         f"Status: {status} · citations verified: {g.verified} of {g.total}"
         + (f" ({g.unverified} marked {UNVERIFIED})" if g.unverified else ""),
     )
