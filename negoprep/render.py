@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from agents.schemas import Citation, Cited
 from negoprep.dossier import Dossier
+from negoprep.labels import table_for
 
 UNVERIFIED = "⚠ unverified"
 
@@ -19,6 +20,11 @@ class Writer:
     def __init__(self, dossier: Dossier) -> None:
         self.d = dossier
         self.lines: list[str] = []
+        self.table = table_for(dossier.language)
+
+    def t(self, text: str) -> str:
+        """`text` in the dossier's language (English when there is no translation)."""
+        return self.table.get(text, text)
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -37,7 +43,7 @@ class Writer:
                 where = f"; found in {', '.join(check.found_in)}" if check.found_in else ""
                 mark = f" {UNVERIFIED}: {check.status}{where}"
             parts.append(f"{c.passage_id} “{c.quote}”{mark}")
-        return f"  \n  <sub>Sources: {' · '.join(parts)}</sub>"
+        return f"  \n  <sub>{self.t('Sources')}: {' · '.join(parts)}</sub>"
 
     def kb(self, refs: Sequence[str]) -> str:
         if not refs:
@@ -46,7 +52,7 @@ class Writer:
             r if r not in self.d.grounding.unknown_kb_refs else f"{r} {UNVERIFIED}: no such entry"
             for r in refs
         ]
-        return f"  \n  <sub>Knowledge: {', '.join(marked)}</sub>"
+        return f"  \n  <sub>{self.t('Knowledge')}: {', '.join(marked)}</sub>"
 
     def missing(self, agent: str) -> bool:
         """Write a notice if `agent` produced nothing; True when the section must be skipped."""
@@ -70,7 +76,7 @@ class Writer:
 
     def bullets(self, items: Iterable[str]) -> None:
         items = list(items)
-        self.add(*(f"- {i}" for i in items) if items else ["- (none)"])
+        self.add(*(f"- {i}" for i in items) if items else [f"- {self.t('(none)')}"])
 
     def cited_bullets(self, items: Sequence[Cited]) -> None:
         self.bullets(f"{i.text}{self.cites(i.citations)}" for i in items)
@@ -79,16 +85,20 @@ class Writer:
 def header(w: Writer) -> None:
     d = w.d
     title = (d.case.brief.title if d.case.brief and d.case.brief.title else None) or d.case.name
-    w.add(f"# Preparation dossier: {title}", "")
+    t = w.t
+    w.add(f"# {t('Preparation dossier')}: {title}", "")
     g = d.grounding
     mixed = f" (documents: {d.case.language_note()})" if len(d.case.languages) > 1 else ""
-    status = "complete" if d.status == "complete" else "**INCOMPLETE** (see the warnings below)"
+    status = (
+        t("complete") if d.status == "complete" else t("**INCOMPLETE** (see the warnings below)")
+    )
+    docs = len([x for x in d.case.documents if x.passages])
     w.add(
-        f"Case folder `{d.case.root}` · {len([x for x in d.case.documents if x.passages])} documents, "
-        f"{sum(x.passages for x in d.case.documents)} passages · written {d.created_at} · "
-        f"language: {d.language}{mixed}  ",
-        f"Status: {status} · citations verified: {g.verified} of {g.total}"
-        + (f" ({g.unverified} marked {UNVERIFIED})" if g.unverified else ""),
+        f"{t('Case folder')} `{d.case.root}` · {docs} {t('documents')}, "
+        f"{sum(x.passages for x in d.case.documents)} {t('passages')} · {t('written')} "
+        f"{d.created_at} · {t('language')}: {d.language}{mixed}  ",
+        f"{t('Status')}: {status} · {t('citations verified')}: {g.verified} {t('of')} {g.total}"
+        + (f" ({g.unverified} {t('marked')} {UNVERIFIED})" if g.unverified else ""),
     )
     for agent, reason in d.failures.items():
         w.add("", f"> ⚠ **{agent}:** {reason}")
@@ -96,175 +106,187 @@ def header(w: Writer) -> None:
     if problems:
         w.add(
             "",
-            "> Files with problems: "
+            f"> {t('Files with problems')}: "
             + "; ".join(f"`{p.path}`: {', '.join(p.problems)}" for p in problems),
         )
 
 
 def brief(w: Writer) -> None:
-    w.h(2, "One-page brief")
+    w.h(2, w.t("One-page brief"))
     if w.missing("synthesis") or w.d.brief is None:
         return
     b = w.d.brief
-    w.add(f"**Goal.** {b.goal}", "", f"**Walk-away.** {b.walk_away}", "", "**Top three moves**", "")
-    w.add(*(f"{i}. **{m.move}** ({m.dimension}) - {m.why}" for i, m in enumerate(b.top_moves, 1)))
-    w.add("", "**Top three risks**", "")
+    t = w.t
+    w.add(f"**{t('Goal')}.** {b.goal}", "", f"**{t('Walk-away')}.** {b.walk_away}", "")
+    w.add(f"**{t('Top three moves')}**", "")
+    w.add(
+        *(f"{i}. **{m.move}** ({t(m.dimension)}) - {m.why}" for i, m in enumerate(b.top_moves, 1))
+    )
+    w.add("", f"**{t('Top three risks')}**", "")
     w.add(*(f"{i}. {r}" for i, r in enumerate(b.top_risks, 1)))
     n = b.next_wise_move
     w.add(
         "",
-        f"**Next wise move.** {n.move}  ",
-        f"Why now: {n.why_now}  ",
-        f"Opening words: “{n.opening_words}”",
+        f"**{t('Next wise move')}.** {n.move}  ",
+        f"{t('Why now')}: {n.why_now}  ",
+        f"{t('Opening words')}: “{n.opening_words}”",
     )
 
 
 def widen(w: Writer) -> None:
-    w.h(2, "1. Widen the field of vision")
-    p = w.d.profile
+    w.h(2, w.t("1. Widen the field of vision"))
+    p, t = w.d.profile, w.t
     if not w.missing("extractor") and p is not None:
         w.add(p.summary)
-        w.h(3, "Parties and stakeholders")
-        w.bullets(f"**{x.name}** ({x.side}): {x.role}{w.cites(x.citations)}" for x in p.parties)
-        w.h(3, "Every element at stake")
+        w.h(3, w.t("Parties and stakeholders"))
+        w.bullets(f"**{x.name}** ({t(x.side)}): {x.role}{w.cites(x.citations)}" for x in p.parties)
+        w.h(3, w.t("Every element at stake"))
         w.bullets(
-            f"**{e.name}** [{e.category}]: {e.what_is_at_stake}  \n  Ours: {e.our_position} · "
-            f"Theirs: {e.their_position} · Tradeable: {e.tradeability}{w.cites(e.citations)}"
+            f"**{e.name}** [{e.category}]: {e.what_is_at_stake}  \n  {t('Ours')}: {e.our_position} · "
+            f"{t('Theirs')}: {e.their_position} · {t('Tradeable')}: {e.tradeability}"
+            f"{w.cites(e.citations)}"
             for e in p.elements
         )
         for side, label in (
             ("ours", "Our positions and interests"),
             ("theirs", "Their positions and interests"),
         ):
-            w.h(3, label)
+            w.h(3, w.t(label))
             w.bullets(
-                f"Position: {i.position} → **interest:** {i.interest} ({i.priority} priority, "
-                f"{i.basis}){w.cites(i.citations)}"
+                f"{t('Position')}: {i.position} → **{t('interest')}:** {i.interest} "
+                f"({t(i.priority)} {t('priority')}, {t(i.basis)}){w.cites(i.citations)}"
                 for i in p.interests
                 if i.side == side
             )
-        w.h(3, "Facts")
-        w.bullets(f"{f.text} *({f.status})*{w.cites(f.citations)}" for f in p.facts)
-        w.h(3, "Timeline")
-        w.bullets(f"**{t.date}** ({t.kind}): {t.event}{w.cites(t.citations)}" for t in p.timeline)
-        w.h(3, "Constraints")
-        w.cited_bullets(p.constraints)
-        w.h(3, "Cognitive traps")
+        w.h(3, w.t("Facts"))
+        w.bullets(f"{f.text} *({t(f.status)})*{w.cites(f.citations)}" for f in p.facts)
+        w.h(3, w.t("Timeline"))
         w.bullets(
-            f"**{t.trap}** ({t.caught}): {t.evidence}  \n  Guard: {t.countermeasure}{w.cites(t.citations)}"
-            for t in p.cognitive_traps
+            f"**{e.date}** ({t(e.kind)}): {e.event}{w.cites(e.citations)}" for e in p.timeline
         )
-    w.h(3, "Assumptions challenged")
+        w.h(3, w.t("Constraints"))
+        w.cited_bullets(p.constraints)
+        w.h(3, w.t("Cognitive traps"))
+        w.bullets(
+            f"**{x.trap}** ({t(x.caught)}): {x.evidence}  \n  {t('Guard')}: {x.countermeasure}"
+            f"{w.cites(x.citations)}"
+            for x in p.cognitive_traps
+        )
+    w.h(3, w.t("Assumptions challenged"))
     c = w.d.challenge
     if not w.missing("challenger") and c is not None:
-        w.add(f"The narrow frame: *{c.fixed_pie_frame}*", "")
+        w.add(f"{t('The narrow frame')}: *{c.fixed_pie_frame}*", "")
         w.bullets(
-            f"**“{a.assumption}”** - {a.challenge} **Reframe:** {a.reframe}{w.kb(a.kb_refs)}"
+            f"**“{a.assumption}”** - {a.challenge} **{t('Reframe')}:** {a.reframe}{w.kb(a.kb_refs)}"
             for a in c.assumptions_challenged
         )
 
 
 def partial(w: Writer) -> None:
-    w.h(2, "2. Build partial alternatives")
-    c = w.d.challenge
+    w.h(2, w.t("2. Build partial alternatives"))
+    c, t = w.d.challenge, w.t
     if w.missing("challenger") or c is None:
         return
     w.bullets(
-        f"**{a.alternative}** ({', '.join(a.effects)})  \n  First step: {a.first_step} · "
-        f"Does not solve: {a.limits}{w.kb(a.kb_refs)}{w.cites(a.citations)}"
+        f"**{a.alternative}** ({', '.join(t(e) for e in a.effects)})  \n  {t('First step')}: "
+        f"{a.first_step} · {t('Does not solve')}: {a.limits}{w.kb(a.kb_refs)}{w.cites(a.citations)}"
         for a in c.partial_alternatives
     )
-    w.h(3, "Hidden trades")
+    w.h(3, w.t("Hidden trades"))
     w.bullets(
-        f"We offer **{t.we_offer}**, we ask **{t.we_ask}**  \n  Costs us little because "
-        f"{t.why_it_costs_us_little} · They value it because {t.why_they_value_it}"
-        f"{w.kb(t.kb_refs)}{w.cites(t.citations)}"
-        for t in c.hidden_trades
+        f"{t('We offer')} **{x.we_offer}**, {t('we ask')} **{x.we_ask}**  \n  "
+        f"{t('Costs us little because')} {x.why_it_costs_us_little} · "
+        f"{t('They value it because')} {x.why_they_value_it}{w.kb(x.kb_refs)}{w.cites(x.citations)}"
+        for x in c.hidden_trades
     )
-    w.h(3, "Packages of equivalent offers")
+    w.h(3, w.t("Packages of equivalent offers"))
     w.bullets(
-        f"**{o.name}**: {'; '.join(o.terms)}  \n  Appeals to: {o.appeals_to}{w.kb(o.kb_refs)}"
+        f"**{o.name}**: {'; '.join(o.terms)}  \n  {t('Appeals to')}: {o.appeals_to}{w.kb(o.kb_refs)}"
         for o in c.option_packages
     )
 
 
 def theirs(w: Writer) -> None:
-    w.h(2, "3. Their alternatives and dependencies")
-    o = w.d.counterpart
+    w.h(2, w.t("3. Their alternatives and dependencies"))
+    o, t = w.d.counterpart, w.t
     if w.missing("counterpart") or o is None:
         return
     w.add(f"**{o.name}.** {o.summary}", "")
-    w.h(3, "If they say no to us, what problem will they still have tomorrow morning?")
+    w.h(3, w.t("If they say no to us, what problem will they still have tomorrow morning?"))
     w.cited_bullets(o.tomorrow_morning)
-    w.h(3, "Their dependencies")
+    w.h(3, w.t("Their dependencies"))
     w.bullets(
         f"**{x.dependency}** - {x.why_it_binds_them}{w.cites(x.citations)}" for x in o.dependencies
     )
-    w.h(3, "Their alternatives")
+    w.h(3, w.t("Their alternatives"))
     w.bullets(
-        f"**{x.alternative}** - viability: {x.how_viable} · cost to them: {x.what_it_costs_them}"
+        f"**{x.alternative}** - {t('viability')}: {x.how_viable} · {t('cost to them')}: "
+        f"{x.what_it_costs_them}"
         f"{w.cites(x.citations)}"
         for x in o.their_alternatives
     )
-    w.h(3, "Pressures on them")
+    w.h(3, w.t("Pressures on them"))
     w.cited_bullets(o.pressures)
-    w.h(3, "What they need to explain a deal internally")
+    w.h(3, w.t("What they need to explain a deal internally"))
     w.bullets(o.internal_justification)
-    w.h(3, "Behavioural profile")
+    w.h(3, w.t("Behavioural profile"))
     w.add(
-        f"- **Communication style:** {o.communication_style}",
-        f"- **Decision style:** {o.decision_style}",
+        f"- **{t('Communication style')}:** {o.communication_style}",
+        f"- **{t('Decision style')}:** {o.decision_style}",
     )
-    w.add(f"- **Values:** {'; '.join(o.values)}")
-    w.h(3, "Hypotheses about hidden aims")
+    w.add(f"- **{t('Values')}:** {'; '.join(o.values)}")
+    w.h(3, w.t("Hypotheses about hidden aims"))
     w.bullets(
-        f"{h.hypothesis} ({h.confidence} confidence) - test: {h.how_to_test}" for h in o.hidden_aims
+        f"{h.hypothesis} ({t(h.confidence)} {t('confidence')}) - {t('test')}: {h.how_to_test}"
+        for h in o.hidden_aims
     )
-    w.h(3, "Likely tactics")
+    w.h(3, w.t("Likely tactics"))
     w.bullets(
-        f"**{t.tactic}** - signs: {t.signs} · response: {t.response}" for t in o.likely_tactics
+        f"**{x.tactic}** - {t('signs')}: {x.signs} · {t('response')}: {x.response}"
+        for x in o.likely_tactics
     )
-    w.h(3, "How they may see us")
+    w.h(3, w.t("How they may see us"))
     w.bullets(o.how_they_may_see_us)
 
 
 def movement(w: Writer) -> None:
-    w.h(2, "4. Warnings, tactical consent and inertia")
-    c = w.d.challenge
+    w.h(2, w.t("4. Warnings, tactical consent and inertia"))
+    c, t = w.d.challenge, w.t
     if w.missing("challenger") or c is None:
         return
-    w.h(3, "Warnings instead of threats")
+    w.h(3, w.t("Warnings instead of threats"))
     w.bullets(
-        f"Instead of: ~~{x.threat_to_avoid}~~  \n  Say: “{x.warning}”  \n  Shared risk: {x.shared_risk}"
-        f"{w.kb(x.kb_refs)}"
+        f"{t('Instead of')}: ~~{x.threat_to_avoid}~~  \n  {t('Say')}: “{x.warning}”  \n  "
+        f"{t('Shared risk')}: {x.shared_risk}{w.kb(x.kb_refs)}"
         for x in c.warnings
     )
-    w.h(3, "Tactical-consent ladder (small yes first)")
+    w.h(3, w.t("Tactical-consent ladder (small yes first)"))
     w.add(
         *(
-            f"{i}. {s.ask}  \n   Easy to accept: {s.why_easy_to_accept} · Opens: {s.what_it_opens}{w.kb(s.kb_refs)}"
+            f"{i}. {s.ask}  \n   {t('Easy to accept')}: {s.why_easy_to_accept} · "
+            f"{t('Opens')}: {s.what_it_opens}{w.kb(s.kb_refs)}"
             for i, s in enumerate(c.consent_ladder, 1)
         )
     )
-    w.h(3, "Inertia and defaults")
+    w.h(3, w.t("Inertia and defaults"))
     w.bullets(f"**{x.lever}** - {x.how_to_use}{w.kb(x.kb_refs)}" for x in c.inertia_levers)
 
 
 def dimensions(w: Writer) -> None:
-    w.h(2, "5. Process, relationship, substance")
-    b, c, o = w.d.brief, w.d.challenge, w.d.counterpart
-    w.h(3, "Key questions, asked three ways")
+    w.h(2, w.t("5. Process, relationship, substance"))
+    b, c, o, t = w.d.brief, w.d.challenge, w.d.counterpart, w.t
+    w.h(3, w.t("Key questions, asked three ways"))
     if not w.missing("synthesis") and b is not None:
         for q in b.key_questions:
             w.add(
                 f"- **{q.issue}**",
-                f"  - Substance: {q.substance}",
-                f"  - Process: {q.process}",
-                f"  - Relationship: {q.relationship}",
+                f"  - {t('Substance')}: {q.substance}",
+                f"  - {t('Process')}: {q.process}",
+                f"  - {t('Relationship')}: {q.relationship}",
             )
     if c is not None:
         for dim in ("process", "relationship", "substance"):
-            w.h(3, f"{dim.capitalize()} moves")
+            w.h(3, w.t(f"{dim.capitalize()} moves"))
             w.bullets(
                 f"**{m.move}** - {m.purpose}{w.kb(m.kb_refs)}"
                 for m in c.process_moves
@@ -276,37 +298,38 @@ def dimensions(w: Writer) -> None:
             ("Interaction guidance", o.interaction_guidance),
             ("Negotiation guidance", o.negotiation_guidance),
         ):
-            w.h(3, title)
+            w.h(3, w.t(title))
             w.bullets(items)
-        w.h(3, "Phrases to use")
+        w.h(3, w.t("Phrases to use"))
         w.bullets(f"“{x.phrase}” - {x.why}" for x in o.phrases_to_use)
-        w.h(3, "Phrases to avoid")
+        w.h(3, w.t("Phrases to avoid"))
         w.bullets(f"“{x.phrase}” - {x.why}" for x in o.phrases_to_avoid)
     if b is not None:
-        w.h(3, "If they…, we…")
-        w.bullets(f"If they {x.if_they} → we {x.we}" for x in b.playbook)
+        w.h(3, w.t("If they…, we…"))
+        w.bullets(f"{t('If they')} {x.if_they} → {t('we')} {x.we}" for x in b.playbook)
 
 
 def risks_and_questions(w: Writer) -> None:
-    p = w.d.profile
-    w.h(2, "Risks")
+    p, t = w.d.profile, w.t
+    w.h(2, w.t("Risks"))
     if p is not None:
         w.bullets(
-            f"{r.risk} (borne by {r.borne_by}; {r.likelihood} likelihood) - impact: {r.impact}{w.cites(r.citations)}"
+            f"{r.risk} ({t('borne by')} {t(r.borne_by)}; {t(r.likelihood)} {t('likelihood')}) - "
+            f"{t('impact')}: {r.impact}{w.cites(r.citations)}"
             for r in p.risks
         )
-    w.h(2, "Missing information: questions to ask")
+    w.h(2, w.t("Missing information: questions to ask"))
     if p is not None:
         w.bullets(
-            f"**{q.question}**  \n  Why: {q.why_it_matters} · Ask: {q.ask_whom}"
+            f"**{q.question}**  \n  {t('Why')}: {q.why_it_matters} · {t('Ask')}: {q.ask_whom}"
             for q in p.missing_information
         )
 
 
 def appendix(w: Writer) -> None:
     d = w.d
-    w.h(2, "Appendix")
-    w.h(3, "Sources")
+    w.h(2, w.t("Appendix"))
+    w.h(3, w.t("Sources"))
     w.add("| Id | File | Status | Passages | Notes |", "|---|---|---|---|---|")
     for doc in d.case.documents:
         w.add(
@@ -326,9 +349,9 @@ def appendix(w: Writer) -> None:
             "",
             f"Knowledge ids named but not in the knowledge base: {', '.join(d.grounding.unknown_kb_refs)}",
         )
-    w.h(3, "Knowledge entries used")
+    w.h(3, w.t("Knowledge entries used"))
     w.bullets(f"`{k.id}` {k.title} ({k.source})" for k in d.knowledge_used)
-    w.h(3, "Models, prompts and usage")
+    w.h(3, w.t("Models, prompts and usage"))
     w.add(f"Mode: {d.mode}", "")
     w.add("| Agent | Model | Format |", "|---|---|---|")
     for agent, cfg in d.models.items():
