@@ -35,7 +35,7 @@ class ModelConfig:
     """Retries of timeouts, 429 and 5xx by the OpenAI client, with exponential backoff."""
     response_format: ResponseFormat = "json_schema"
     """json_schema: strict structured output; json_object: JSON mode, schema in the prompt."""
-    context_tokens: int = 32000
+    context_tokens: int = 24000
     """The part of the model's context window negoprep may fill with case text in one call."""
 
     def public(self) -> dict[str, object]:
