@@ -331,6 +331,11 @@ class Recorder:
         }
         self.saved.append(self.cassette.save(entry))
 
+    def used_sources(self) -> list[str]:
+        """The kinds of response replayed so far ('hand-written', 'recorded'), sorted."""
+        entries = self.cassette.entries()
+        return sorted({entries[k].source.get("kind", "?") for k in self.used if k in entries})
+
     def unused(self) -> list[Exchange]:
         used = set(self.used)
         return [e for e in self.cassette.entries().values() if e.key not in used]

@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from negoprep.commands import kb, prepare, prompts
+from negoprep.commands import kb, prepare, prompts, rehearse
 
-COMMANDS = (prepare, kb, prompts)
+COMMANDS = (prepare, rehearse, kb, prompts)
 
 
 def build_parser() -> argparse.ArgumentParser:

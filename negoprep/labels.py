@@ -53,9 +53,20 @@ NB: dict[str, str] = {
     "Does not solve": "Løser ikke",
     "Hidden trades": "Skjulte bytter",
     "We offer": "Vi tilbyr",
-    "we ask": "vi ber om",
-    "Costs us little because": "Koster oss lite fordi",
-    "They value it because": "De verdsetter det fordi",
+    "We ask": "Vi ber om",
+    "Why it costs us little": "Hvorfor det koster oss lite",
+    "Why they value it": "Hvorfor de verdsetter det",
+    "Our side": "Vår side",
+    "Counterpart": "Motpart",
+    "Rehearsal persona": "Motparten i øvingen",
+    "Across the table": "På andre siden av bordet",
+    "Public objective": "Uttalt mål",
+    "Opening stance": "Åpningsposisjon",
+    "Emotional baseline": "Følelsesmessig utgangspunkt",
+    "Hidden interests": "Skjulte interesser",
+    "Red lines": "Absolutte grenser",
+    "Softens when": "Myker opp når",
+    "Hardens when": "Stivner når",
     "Packages of equivalent offers": "Pakker med likeverdige tilbud",
     "Appeals to": "Appellerer til",
     "3. Their alternatives and dependencies": "3. Deres alternativer og avhengigheter",
@@ -138,6 +149,9 @@ NB: dict[str, str] = {
     "strengthens credibility": "styrker troverdighet",
     "adds process choices": "gir flere prosessvalg",
 }
+
+# English display of values the agents fill in from fixed lists, where the raw value reads badly.
+DISPLAY: dict[str, str] = {"ours": "our side", "theirs": "their side"}
 
 LANGUAGES: dict[str, dict[str, str]] = {"nb": NB}
 NAMES = {"nb": ("norwegian", "norsk", "bokmål", "no", "nb", "nn", "nynorsk")}

@@ -71,6 +71,7 @@ def summary(dossier: Dossier, run_dir: Path, seconds: float) -> str:
         f"Citations: {g.verified} verified, {g.unverified} unverified (marked in the dossier)",
         f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls",
         f"Time: {seconds:.1f} s",
+        f"Mode: {dossier.mode}",
     ]
     if missing or dossier.failures:
         lines.append(f"To retry only what failed: negoprep prepare --resume {run_dir}")

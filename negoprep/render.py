@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from agents.schemas import Citation, Cited
 from negoprep.dossier import Dossier
-from negoprep.labels import table_for
+from negoprep.labels import DISPLAY, table_for
 
 UNVERIFIED = "⚠ unverified"
 
@@ -24,13 +24,15 @@ class Writer:
 
     def t(self, text: str) -> str:
         """`text` in the dossier's language (English when there is no translation)."""
-        return self.table.get(text, text)
+        return self.table.get(text, DISPLAY.get(text, text))
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
     def h(self, level: int, title: str) -> None:
-        self.add("", f"{'#' * level} {title}", "")
+        if self.lines and self.lines[-1] != "":
+            self.add("")
+        self.add(f"{'#' * level} {title}", "")
 
     def cites(self, citations: Sequence[Citation]) -> str:
         if not citations:
@@ -137,6 +139,7 @@ def widen(w: Writer) -> None:
     w.h(2, w.t("1. Widen the field of vision"))
     p, t = w.d.profile, w.t
     if not w.missing("extractor") and p is not None:
+        w.add(f"**{t('Our side')}:** {p.our_side} · **{t('Counterpart')}:** {p.counterpart}", "")
         w.add(p.summary)
         w.h(3, w.t("Parties and stakeholders"))
         w.bullets(f"**{x.name}** ({t(x.side)}): {x.role}{w.cites(x.citations)}" for x in p.parties)
@@ -194,16 +197,15 @@ def partial(w: Writer) -> None:
     )
     w.h(3, w.t("Hidden trades"))
     w.bullets(
-        f"{t('We offer')} **{x.we_offer}**, {t('we ask')} **{x.we_ask}**  \n  "
-        f"{t('Costs us little because')} {x.why_it_costs_us_little} · "
-        f"{t('They value it because')} {x.why_they_value_it}{w.kb(x.kb_refs)}{w.cites(x.citations)}"
+        f"**{t('We offer')}:** {x.we_offer}  \n  **{t('We ask')}:** {x.we_ask}  \n  "
+        f"{t('Why it costs us little')}: {x.why_it_costs_us_little}  \n  "
+        f"{t('Why they value it')}: {x.why_they_value_it}{w.kb(x.kb_refs)}{w.cites(x.citations)}"
         for x in c.hidden_trades
     )
     w.h(3, w.t("Packages of equivalent offers"))
-    w.bullets(
-        f"**{o.name}**: {'; '.join(o.terms)}  \n  {t('Appeals to')}: {o.appeals_to}{w.kb(o.kb_refs)}"
-        for o in c.option_packages
-    )
+    for o in c.option_packages:
+        w.add(f"- **{o.name}** - {t('Appeals to')}: {o.appeals_to}{w.kb(o.kb_refs)}")
+        w.add(*(f"  - {term}" for term in o.terms))
 
 
 def theirs(w: Writer) -> None:
@@ -234,7 +236,7 @@ def theirs(w: Writer) -> None:
         f"- **{t('Communication style')}:** {o.communication_style}",
         f"- **{t('Decision style')}:** {o.decision_style}",
     )
-    w.add(f"- **{t('Values')}:** {'; '.join(o.values)}")
+    w.add(f"- **{t('Values')}:**", *(f"  - {v}" for v in o.values))
     w.h(3, w.t("Hypotheses about hidden aims"))
     w.bullets(
         f"{h.hypothesis} ({t(h.confidence)} {t('confidence')}) - {t('test')}: {h.how_to_test}"
@@ -247,6 +249,21 @@ def theirs(w: Writer) -> None:
     )
     w.h(3, w.t("How they may see us"))
     w.bullets(o.how_they_may_see_us)
+    persona = o.persona
+    w.h(3, w.t("Rehearsal persona"))
+    w.add(
+        f"- **{t('Across the table')}:** {persona.speaker}",
+        f"- **{t('Public objective')}:** {persona.public_objective}",
+        f"- **{t('Opening stance')}:** {persona.opening_stance}",
+        f"- **{t('Emotional baseline')}:** {persona.emotional_baseline}",
+    )
+    for label, items in (
+        ("Hidden interests", persona.hidden_interests),
+        ("Red lines", persona.red_lines),
+        ("Softens when", persona.softens_when),
+        ("Hardens when", persona.hardens_when),
+    ):
+        w.add(f"- **{t(label)}:**", *(f"  - {i}" for i in items))
 
 
 def movement(w: Writer) -> None:
@@ -264,7 +281,7 @@ def movement(w: Writer) -> None:
     w.add(
         *(
             f"{i}. {s.ask}  \n   {t('Easy to accept')}: {s.why_easy_to_accept} · "
-            f"{t('Opens')}: {s.what_it_opens}{w.kb(s.kb_refs)}"
+            f"{t('Opens')}: {s.what_it_opens}{w.kb(s.kb_refs).replace(chr(10) + '  ', chr(10) + '   ')}"
             for i, s in enumerate(c.consent_ladder, 1)
         )
     )

@@ -7,9 +7,12 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from negoprep.errors import UserError
+
+if TYPE_CHECKING:
+    from agents.recorder import Recorder
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -157,7 +160,7 @@ async def _prepare(args: argparse.Namespace) -> int:
         knowledge=knowledge,
         prompts=prompts,
         models=models,
-        mode=f"{mode}{f' ({cassette})' if cassette else ''}",
+        mode=_describe_mode(mode, cassette, recorder),
     )
     archived = runs.archive_previous(run_dir) if args.resume else None
     from agents.files import write_json_atomic, write_text_atomic
@@ -171,6 +174,21 @@ async def _prepare(args: argparse.Namespace) -> int:
     print(summary(dossier, run_dir, progress.elapsed()))
     bad_files = any(d.status in ("unreadable", "skipped") for d in case.documents)
     return 1 if dossier.failures or dossier.part_failures or bad_files else 0
+
+
+def _describe_mode(mode: str, cassette: Path | None, recorder: Recorder | None) -> str:
+    """'live', or e.g. 'replay (cases/x/cassettes): hand-written responses, not a model's'."""
+    if cassette is None or recorder is None:
+        return mode
+    text = f"{mode} ({cassette})"
+    kinds = recorder.used_sources() if mode == "replay" else []
+    if kinds == ["hand-written"]:
+        return (
+            f"{text}: hand-written responses, not a model's (the model named is the one requested)"
+        )
+    if kinds:
+        return f"{text}: {' and '.join(kinds)} responses"
+    return text
 
 
 def _write_manifest(cassette: Path, mode: str, models: dict[str, dict[str, Any]]) -> None:
