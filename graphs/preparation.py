@@ -8,7 +8,7 @@ earlier run) are reused, which is how a run resumes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langgraph.config import get_stream_writer
@@ -19,6 +19,7 @@ from langgraph.types import Send
 from agents import challenger, counterpart, extractor, synthesis
 from agents.base import to_prompt_json
 from agents.errors import describe_failure
+from agents.registry import EXTRA_AGENTS, ProfileAgent
 from graphs.context import PrepContext
 from graphs.merge import merge_profiles
 from graphs.parts import estimate_tokens, render_passages, split_into_parts
@@ -229,7 +230,37 @@ async def synthesise(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
     return await _guarded(synthesis.NAME, work)
 
 
-def build() -> StateGraph[PrepState, PrepContext, PrepInput, PrepState]:
+def extra_node(
+    agent: ProfileAgent,
+) -> Callable[[PrepState, Runtime[PrepContext]], Awaitable[Update]]:
+    """The graph node of an additional agent registered in `agents.registry`."""
+
+    async def node(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        if agent.name in (state.get("extras") or {}):
+            return {}
+        if (skip := _needs_profile(agent.name, state)) is not None:
+            return skip
+        profile = state["profile"]
+        assert profile is not None
+
+        async def work() -> Update:
+            result = await agent.run(
+                runtime.context.deps,
+                brief=state["case"].brief_text(),
+                profile=profile,
+                language=state["language"],
+            )
+            return {"extras": {agent.name: result.output}, "calls": [result.record]}
+
+        return await _guarded(agent.name, work)
+
+    return node
+
+
+def build(
+    extra_agents: Sequence[ProfileAgent] = EXTRA_AGENTS,
+) -> StateGraph[PrepState, PrepContext, PrepInput, PrepState]:
+    """The graph; `extra_agents` run beside the challenger and the counterpart simulator."""
     builder = StateGraph(PrepState, context_schema=PrepContext, input_schema=PrepInput)
     builder.add_node("plan", plan)
     builder.add_node("extract_part", extract_part, input_schema=PartInput)  # type: ignore[call-overload]
@@ -242,7 +273,10 @@ def build() -> StateGraph[PrepState, PrepContext, PrepInput, PrepState]:
     builder.add_edge("extract_part", "merge")
     builder.add_edge("merge", "challenger")
     builder.add_edge("merge", "counterpart")
-    builder.add_edge(["challenger", "counterpart"], "synthesis")
+    for agent in extra_agents:
+        builder.add_node(agent.name, extra_node(agent))  # type: ignore[call-overload]
+        builder.add_edge("merge", agent.name)
+    builder.add_edge(["challenger", "counterpart", *(a.name for a in extra_agents)], "synthesis")
     builder.add_edge("synthesis", END)
     return builder
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, TypedDict
 
+from pydantic import BaseModel
+
 from agents.base import CallRecord
 from agents.challenger import ChallengeReport
 from agents.counterpart import CounterpartProfile
@@ -15,6 +17,10 @@ from graphs.case import Case
 
 def merge_failures(left: dict[str, str], right: dict[str, str]) -> dict[str, str]:
     """Parallel nodes each report their own failures; keep them all."""
+    return {**(left or {}), **(right or {})}
+
+
+def merge_extras(left: dict[str, BaseModel], right: dict[str, BaseModel]) -> dict[str, BaseModel]:
     return {**(left or {}), **(right or {})}
 
 
@@ -32,6 +38,8 @@ class PrepInput(TypedDict, total=False):
     """Given when resuming: reused."""
     brief: Brief | None
     """Given when resuming: reused."""
+    extras: Annotated[dict[str, BaseModel], merge_extras]
+    """Outputs of the additional agents registered in `agents.registry`, by agent name."""
 
 
 class PartProfile(TypedDict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from agents.counterpart import CounterpartProfile
 from agents.extractor import DealProfile
 from agents.knowledge import KnowledgeBase
 from agents.prompts import PromptLibrary
+from agents.registry import EXTRA_AGENTS, ProfileAgent
 from agents.schemas import iter_citations, iter_kb_refs
 from agents.synthesis import Brief
 from graphs.case import Case
@@ -41,6 +43,13 @@ class GroundingSummary(BaseModel):
     unknown_kb_refs: list[str]
 
 
+class ExtraSection(BaseModel):
+    """The output of an additional agent registered in `agents.registry`."""
+
+    title: str
+    output: dict[str, Any]
+
+
 class Dossier(BaseModel):
     format_version: Literal[1] = 1
     created_at: str
@@ -51,6 +60,7 @@ class Dossier(BaseModel):
     profile: DealProfile | None
     challenge: ChallengeReport | None
     counterpart: CounterpartProfile | None
+    extras: dict[str, ExtraSection] = Field(default_factory=dict)
     failures: dict[str, str] = Field(description="Agent -> why it failed or was skipped.")
     part_failures: list[str]
     knowledge_used: list[KnowledgeRef]
@@ -78,9 +88,12 @@ def assemble(
     prompts: PromptLibrary,
     models: dict[str, dict[str, Any]],
     mode: str,
+    extra_agents: Sequence[ProfileAgent] = EXTRA_AGENTS,
 ) -> Dossier:
     case: Case = state["case"]
+    extras: dict[str, BaseModel] = dict(state.get("extras") or {})
     outputs = [state.get(k) for k in ("profile", "challenge", "counterpart", "brief")]
+    outputs += list(extras.values())
     checks = check_all(
         (c for o in outputs if o is not None for c in iter_citations(o)), case.passage_map()
     )
@@ -117,6 +130,13 @@ def assemble(
         profile=state.get("profile"),
         challenge=state.get("challenge"),
         counterpart=state.get("counterpart"),
+        extras={
+            agent.name: ExtraSection(
+                title=agent.title, output=extras[agent.name].model_dump(mode="json")
+            )
+            for agent in extra_agents
+            if agent.name in extras
+        },
         failures=failures,
         part_failures=list(state.get("part_failures", [])),
         knowledge_used=knowledge_used,

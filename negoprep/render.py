@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from agents.schemas import Citation, Cited
 from negoprep.dossier import Dossier
 from negoprep.labels import DISPLAY, table_for
+from negoprep.render_extra import render_output
 
 UNVERIFIED = "⚠ unverified"
 
@@ -34,17 +35,19 @@ class Writer:
             self.add("")
         self.add(f"{'#' * level} {title}", "")
 
+    def cite_text(self, passage_id: str, quote: str) -> str:
+        """A citation as shown: passage id and quote, marked if it could not be verified."""
+        check = self.d.check_for(passage_id, quote)
+        mark = ""
+        if check is not None and not check.verified:
+            where = f"; found in {', '.join(check.found_in)}" if check.found_in else ""
+            mark = f" {UNVERIFIED}: {check.status}{where}"
+        return f"{passage_id} “{quote}”{mark}"
+
     def cites(self, citations: Sequence[Citation]) -> str:
         if not citations:
             return ""
-        parts = []
-        for c in citations:
-            check = self.d.check_for(c.passage_id, c.quote)
-            mark = ""
-            if check is not None and not check.verified:
-                where = f"; found in {', '.join(check.found_in)}" if check.found_in else ""
-                mark = f" {UNVERIFIED}: {check.status}{where}"
-            parts.append(f"{c.passage_id} “{c.quote}”{mark}")
+        parts = [self.cite_text(c.passage_id, c.quote) for c in citations]
         return f"  \n  <sub>{self.t('Sources')}: {' · '.join(parts)}</sub>"
 
     def kb(self, refs: Sequence[str]) -> str:
@@ -326,6 +329,22 @@ def dimensions(w: Writer) -> None:
         w.bullets(f"{t('If they')} {x.if_they} → {t('we')} {x.we}" for x in b.playbook)
 
 
+def extras(w: Writer) -> None:
+    """Sections of additional agents (`agents.registry`), in registration order."""
+    for section in w.d.extras.values():
+        w.h(2, section.title)
+        render_output(w, section.output)
+    for name, reason in w.d.failures.items():
+        if name not in w.d.extras and name not in (
+            "extractor",
+            "challenger",
+            "counterpart",
+            "synthesis",
+        ):
+            w.h(2, name)
+            w.add(f"> ⚠ **Missing: the {name} did not produce this part.** {reason}")
+
+
 def risks_and_questions(w: Writer) -> None:
     p, t = w.d.profile, w.t
     w.h(2, w.t("Risks"))
@@ -396,6 +415,7 @@ def render_markdown(dossier: Dossier) -> str:
         theirs,
         movement,
         dimensions,
+        extras,
         risks_and_questions,
         appendix,
     ):

@@ -20,6 +20,7 @@ from agents.challenger import ChallengeReport
 from agents.counterpart import CounterpartProfile
 from agents.extractor import DealProfile
 from agents.files import write_json_atomic
+from agents.registry import EXTRA_AGENTS
 from agents.synthesis import Brief
 
 DOSSIER_FILES = ("dossier.md", "dossier.json")
@@ -92,6 +93,7 @@ def save_progress(run_dir: Path, case_root: str, language: str, state: dict[str,
         "case_root": case_root,
         "language": language,
         "outputs": outputs,
+        "extras": {k: v.model_dump(mode="json") for k, v in (state.get("extras") or {}).items()},
         "knowledge_used": list(state.get("knowledge_used", [])),
         "calls": [c.model_dump(mode="json") for c in state.get("calls", [])],
         "failures": dict(state.get("failures", {})),
@@ -107,7 +109,15 @@ def load_progress(run_dir: Path) -> dict[str, Any]:
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        outputs = {k: OUTPUT_TYPES[k].model_validate(v) for k, v in data.get("outputs", {}).items()}
+        outputs: dict[str, Any] = {
+            k: OUTPUT_TYPES[k].model_validate(v) for k, v in data.get("outputs", {}).items()
+        }
+        saved = data.get("extras", {})
+        extras = {
+            a.name: a.schema.model_validate(saved[a.name]) for a in EXTRA_AGENTS if a.name in saved
+        }
+        if extras:
+            outputs["extras"] = extras
     except (ValueError, KeyError, TypeError) as exc:
         raise RunFolderError(f"{path}: cannot be read ({exc}); start a new run instead") from exc
     return {**data, "outputs": outputs}

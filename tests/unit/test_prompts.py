@@ -112,3 +112,23 @@ def test_unknown_prompt_id_and_missing_folder(tmp_path: Path) -> None:
         PromptLibrary.load().get("nope")
     with pytest.raises(PromptError, match="prompts folder not found"):
         PromptLibrary.load([tmp_path / "missing"])
+
+
+def test_prompts_cli_check_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from negoprep.cli import main
+
+    assert main(["prompts", "check"]) == 0
+    assert "prompt file(s) OK" in capsys.readouterr().out
+    write(
+        tmp_path,
+        "broken",
+        "---\nid: broken\nversion: 1\ndescription: d\ninputs: [a]\n---\n# system\nx\n# user\ny\n",
+    )
+    assert main(["prompts", "check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'broken.md'}:5: declared input(s) never used: a" in out
+    write(tmp_path, "extractor", GOOD.format(id="extractor"))
+    (tmp_path / "broken.md").unlink()
+    assert main(["prompts", "list", "--prompts", str(tmp_path)]) == 0
+    listing = capsys.readouterr().out
+    assert f"override: {tmp_path / 'extractor.md'}" in listing and "challenger" in listing
