@@ -125,7 +125,9 @@ def from_env(*, model: str | None = None) -> Settings:
         )
 
     per_agent = {}
-    for agent in AGENT_NAMES:
+    from agents.registry import EXTRA_AGENTS
+
+    for agent in (*AGENT_NAMES, *(a.name for a in EXTRA_AGENTS)):
         name = _env(f"NEGOPREP_MODEL_{agent.upper()}")
         if name and not model:  # --model sets every agent's model
             per_agent[agent] = config(name)
