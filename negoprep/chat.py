@@ -10,6 +10,7 @@ here; every other command goes to the graph.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -82,6 +83,39 @@ def parse_script(text: str) -> list[str]:
     return items
 
 
+class WrappingWriter:
+    """Writes text, streamed in pieces or not, wrapped at word boundaries on a terminal."""
+
+    def __init__(self, out: TextIO, width: int | None = None) -> None:
+        self.out = out
+        if width is None:
+            width = shutil.get_terminal_size().columns if out.isatty() else 0
+        self.width = min(width, 100) if width >= 40 else 0
+        self.column = 0
+        self.spaces = 0
+        """Spaces seen but not written yet: a line never ends in one or starts with one."""
+
+    def write(self, text: str) -> None:
+        if not self.width:
+            self.out.write(text)
+            self.out.flush()
+            return
+        for piece in re.split(r"(\n| )", text):
+            if piece == "\n":
+                self.out.write("\n")
+                self.column = self.spaces = 0
+            elif piece == " ":
+                self.spaces += 1
+            elif piece:
+                if self.column and self.column + self.spaces + len(piece) > self.width:
+                    self.out.write("\n")
+                    self.column = self.spaces = 0
+                self.out.write(" " * self.spaces + piece)
+                self.column += self.spaces + len(piece)
+                self.spaces = 0
+        self.out.flush()
+
+
 class ChatSession:
     def __init__(
         self,
@@ -96,13 +130,14 @@ class ChatSession:
         self.run_dir = run_dir
         self.make_setup = make_setup
         self.out = out or sys.stdout
+        self.writer = WrappingWriter(self.out)
         self.session = ""
         self.values: dict[str, Any] = {}
         self.streaming = False
 
     # -- output ----------------------------------------------------------------------------------
     def say(self, text: str = "", end: str = "\n") -> None:
-        print(text, end=end, file=self.out, flush=True)
+        self.writer.write(text + end)
 
     def folder(self, session: str | None = None) -> Path:
         return self.run_dir / "rehearsals" / (session or self.session)
@@ -146,6 +181,11 @@ class ChatSession:
                 self.values = {k: v for k, v in data.items() if not k.startswith("__")}
         self.write_files()
         if self.values.get("error"):
+            if str(self.values["error"]).startswith("replay:"):
+                self.say(
+                    "  (A replay answers only the turns that were recorded. To say something "
+                    "new, rehearse with a live model.)"
+                )
             if self.values.get("pending"):
                 self.say(
                     "  Your turn is kept: type /retry to send it again, or type a new turn to "
@@ -277,7 +317,7 @@ class ChatSession:
         for item in items:
             self.say(PROMPT + item.replace("\n", "\n     "))
             if not await self.handle(item):
-                break
+                return 0
             if self.failed:
                 self.say(
                     f"Stopped: a model call failed. Continue with: negoprep rehearse {self.run_dir} "

@@ -84,7 +84,7 @@ def render_transcript(values: Mapping[str, Any], run_dir: str) -> str:
 
 def _hint_block(hint: Mapping[str, Any]) -> list[str]:
     body = render_hint(hint["hint"]).splitlines()
-    return [f"> 💡 {body[0]}", *(f"> {line.strip()}  " for line in body[1:]), ""]
+    return [f"> 💡 {body[0]}  ", *(f"> {line.strip()}  " for line in body[1:]), ""]
 
 
 def render_debrief(values: Mapping[str, Any]) -> str:
@@ -122,7 +122,7 @@ def render_debrief(values: Mapping[str, Any]) -> str:
         ]
     lines += ["", "## Threats, and the warnings that would have served better", ""]
     if not d.threats:
-        lines.append("No threats: every risk was raised as a warning or a question.")
+        lines += ["No threats: every risk was raised as a warning or a question.", ""]
     for t in d.threats:
         problem = quote_problem(turns, t.turn, t.said)
         mark = f" {UNVERIFIED} {problem}" if problem else ""
@@ -132,7 +132,7 @@ def render_debrief(values: Mapping[str, Any]) -> str:
             f"Better, as a warning: {_quote(t.better_warning)}",
             "",
         ]
-    lines += ["", "## Moments that moved the counterpart", ""]
+    lines += ["## Moments that moved the counterpart", ""]
     lines += [f"- **Turn {m.turn}.** {m.what_happened} {m.why_it_mattered}" for m in d.moments]
     if not d.moments:
         lines.append("- None stood out.")
