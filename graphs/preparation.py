@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -263,7 +263,8 @@ def build(
     """The graph; `extra_agents` run beside the challenger and the counterpart simulator."""
     builder = StateGraph(PrepState, context_schema=PrepContext, input_schema=PrepInput)
     builder.add_node("plan", plan)
-    builder.add_node("extract_part", extract_part, input_schema=PartInput)  # type: ignore[call-overload]
+    # The node reads a PartInput (sent by `route_parts`), not the graph state.
+    builder.add_node("extract_part", cast(Any, extract_part), input_schema=PartInput)
     builder.add_node("merge", merge)
     builder.add_node("challenger", challenge)
     builder.add_node("counterpart", simulate_counterpart)
@@ -274,7 +275,7 @@ def build(
     builder.add_edge("merge", "challenger")
     builder.add_edge("merge", "counterpart")
     for agent in extra_agents:
-        builder.add_node(agent.name, extra_node(agent))  # type: ignore[call-overload]
+        builder.add_node(agent.name, cast(Any, extra_node(agent)))
         builder.add_edge("merge", agent.name)
     builder.add_edge(["challenger", "counterpart", *(a.name for a in extra_agents)], "synthesis")
     builder.add_edge("synthesis", END)
