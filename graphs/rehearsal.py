@@ -21,7 +21,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agents import coach, roleplay
+from agents import coach, roleplay, roleplay_rules
 from agents.counterpart import Persona
 from agents.errors import describe_failure
 from agents.prompts import PromptError
@@ -98,7 +98,7 @@ def threat_turns(exchanges: list[ExchangeData]) -> list[int]:
 def _moments(exchanges: list[ExchangeData]) -> str:
     lines = []
     for ex in exchanges:
-        change = roleplay.Change.model_validate(ex["change"])
+        change = roleplay_rules.Change.model_validate(ex["change"])
         plan = ex["plan"]
         what = [
             text
@@ -122,11 +122,11 @@ def _recent(state: RehearsalState, n: int = 2) -> str:
     return " ".join(f"{ex['user']} {ex['reply']}" for ex in exchanges)
 
 
-def current_state(state: RehearsalState) -> roleplay.CounterpartState:
+def current_state(state: RehearsalState) -> roleplay_rules.CounterpartState:
     exchanges = state.get("exchanges") or []
     if not exchanges:
-        return roleplay.CounterpartState()
-    return roleplay.CounterpartState.model_validate(exchanges[-1]["state"])
+        return roleplay_rules.CounterpartState()
+    return roleplay_rules.CounterpartState.model_validate(exchanges[-1]["state"])
 
 
 # -- nodes ---------------------------------------------------------------------------------------
@@ -209,9 +209,11 @@ async def reply(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Up
     setup = state["setup"]
     exchanges = list(state.get("exchanges") or [])
     turn = len(exchanges) + 1
-    assessment = roleplay.TurnAssessment.model_validate(state["pending_assessment"])
+    assessment = roleplay_rules.TurnAssessment.model_validate(state["pending_assessment"])
     persona = Persona.model_validate(setup["persona"])
-    new_state, plan, change = roleplay.advance(current_state(state), assessment, persona, turn)
+    new_state, plan, change = roleplay_rules.advance(
+        current_state(state), assessment, persona, turn
+    )
     _emit("reply-start", speaker=setup["speaker"], turn=turn)
     try:
         result = await roleplay.reply(

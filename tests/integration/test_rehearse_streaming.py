@@ -21,7 +21,8 @@ from agents.base import AgentDeps
 from agents.knowledge import KnowledgeBase
 from agents.llm import ModelConfig, OpenAICompatibleProvider
 from agents.prompts import PromptLibrary
-from agents.roleplay import CounterpartState, ReplyPlan, reply
+from agents.roleplay import reply
+from agents.roleplay_rules import CounterpartState, ReplyPlan
 from negoprep.cli import main
 
 REPLY = "We hear you, but the shipment and the money remain one question for Padua."

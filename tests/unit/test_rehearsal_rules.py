@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from agents.counterpart import Persona
-from agents.roleplay import (
+from agents.roleplay_rules import (
     CONCESSION_LADDER,
     CounterpartState,
     TurnAssessment,
