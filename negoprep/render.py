@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from agents.schemas import Citation, Cited
+from graphs.case import LANGUAGE_NAMES
 from negoprep.dossier import Dossier
 from negoprep.labels import DISPLAY, table_for
 from negoprep.render_extra import render_output
@@ -22,6 +23,10 @@ class Writer:
         self.d = dossier
         self.lines: list[str] = []
         self.table = table_for(dossier.language)
+
+    def q(self, text: str) -> str:
+        """`text` in the quotation marks of the dossier's language."""
+        return f"{self.t('“')}{text}{self.t('”')}"
 
     def t(self, text: str) -> str:
         """`text` in the dossier's language (English when there is no translation)."""
@@ -41,8 +46,8 @@ class Writer:
         mark = ""
         if check is not None and not check.verified:
             where = f"; found in {', '.join(check.found_in)}" if check.found_in else ""
-            mark = f" {UNVERIFIED}: {check.status}{where}"
-        return f"{passage_id} “{quote}”{mark}"
+            mark = f" {self.t(UNVERIFIED)}: {self.t(check.status)}{where}"
+        return f"{passage_id} {self.q(quote)}{mark}"
 
     def cites(self, citations: Sequence[Citation]) -> str:
         if not citations:
@@ -54,7 +59,9 @@ class Writer:
         if not refs:
             return ""
         marked = [
-            r if r not in self.d.grounding.unknown_kb_refs else f"{r} {UNVERIFIED}: no such entry"
+            r
+            if r not in self.d.grounding.unknown_kb_refs
+            else f"{r} {self.t(UNVERIFIED)}: {self.t('no such entry')}"
             for r in refs
         ]
         return f"  \n  <sub>{self.t('Knowledge')}: {', '.join(marked)}</sub>"
@@ -70,11 +77,13 @@ class Writer:
         }[agent]
         if output is not None:
             if reason:
-                self.add(f"> ⚠ **{agent} partly failed:** {reason}", "")
+                self.add(f"> ⚠ **{agent}: {self.t('partly failed')}:** {reason}", "")
             return False
         self.add(
-            f"> ⚠ **Missing: the {agent} did not produce this part.** {reason or 'No output.'}",
-            "> Resume the run to retry only what failed: `negoprep prepare --resume RUN_DIR`.",
+            f"> ⚠ **{self.t('Missing: the')} {agent} {self.t('did not produce this part.')}** "
+            f"{reason or self.t('No output.')}",
+            f"> {self.t('Resume the run to retry only what failed')}: "
+            "`negoprep prepare --resume RUN_DIR`.",
             "",
         )
         return True
@@ -93,7 +102,11 @@ def header(w: Writer) -> None:
     t = w.t
     w.add(f"# {t('Preparation dossier')}: {title}", "")
     g = d.grounding
-    mixed = f" (documents: {d.case.language_note()})" if len(d.case.languages) > 1 else ""
+    shares = ", ".join(
+        f"{t(LANGUAGE_NAMES.get(code, code))} {round(share * 100)}%"
+        for code, share in d.case.languages.items()
+    )
+    mixed = f" ({t('documents')}: {shares})" if len(d.case.languages) > 1 else ""
     status = (
         t("complete") if d.status == "complete" else t("**INCOMPLETE** (see the warnings below)")
     )
@@ -101,9 +114,9 @@ def header(w: Writer) -> None:
     w.add(
         f"{t('Case folder')} `{d.case.root}` · {docs} {t('documents')}, "
         f"{sum(x.passages for x in d.case.documents)} {t('passages')} · {t('written')} "
-        f"{d.created_at} · {t('language')}: {d.language}{mixed}  ",
+        f"{d.created_at} · {t('language')}: {t(d.language)}{mixed}  ",
         f"{t('Status')}: {status} · {t('citations verified')}: {g.verified} {t('of')} {g.total}"
-        + (f" ({g.unverified} {t('marked')} {UNVERIFIED})" if g.unverified else ""),
+        + (f" ({g.unverified} {t('marked')} {t(UNVERIFIED)})" if g.unverified else ""),
     )
     for agent, reason in d.failures.items():
         w.add("", f"> ⚠ **{agent}:** {reason}")
@@ -134,7 +147,7 @@ def brief(w: Writer) -> None:
         "",
         f"**{t('Next wise move')}.** {n.move}  ",
         f"{t('Why now')}: {n.why_now}  ",
-        f"{t('Opening words')}: “{n.opening_words}”",
+        f"{t('Opening words')}: {w.q(n.opening_words)}",
     )
 
 
@@ -148,7 +161,7 @@ def widen(w: Writer) -> None:
         w.bullets(f"**{x.name}** ({t(x.side)}): {x.role}{w.cites(x.citations)}" for x in p.parties)
         w.h(3, w.t("Every element at stake"))
         w.bullets(
-            f"**{e.name}** [{e.category}]: {e.what_is_at_stake}  \n  {t('Ours')}: {e.our_position} · "
+            f"**{e.name}** [{t(e.category)}]: {e.what_is_at_stake}  \n  {t('Ours')}: {e.our_position} · "
             f"{t('Theirs')}: {e.their_position} · {t('Tradeable')}: {e.tradeability}"
             f"{w.cites(e.citations)}"
             for e in p.elements
@@ -174,7 +187,7 @@ def widen(w: Writer) -> None:
         w.cited_bullets(p.constraints)
         w.h(3, w.t("Cognitive traps"))
         w.bullets(
-            f"**{x.trap}** ({t(x.caught)}): {x.evidence}  \n  {t('Guard')}: {x.countermeasure}"
+            f"**{t(x.trap)}** ({t(x.caught)}): {x.evidence}  \n  {t('Guard')}: {x.countermeasure}"
             f"{w.cites(x.citations)}"
             for x in p.cognitive_traps
         )
@@ -183,7 +196,7 @@ def widen(w: Writer) -> None:
     if not w.missing("challenger") and c is not None:
         w.add(f"{t('The narrow frame')}: *{c.fixed_pie_frame}*", "")
         w.bullets(
-            f"**“{a.assumption}”** - {a.challenge} **{t('Reframe')}:** {a.reframe}{w.kb(a.kb_refs)}"
+            f"**{w.q(a.assumption)}** - {a.challenge} **{t('Reframe')}:** {a.reframe}{w.kb(a.kb_refs)}"
             for a in c.assumptions_challenged
         )
 
@@ -276,7 +289,7 @@ def movement(w: Writer) -> None:
         return
     w.h(3, w.t("Warnings instead of threats"))
     w.bullets(
-        f"{t('Instead of')}: ~~{x.threat_to_avoid}~~  \n  {t('Say')}: “{x.warning}”  \n  "
+        f"{t('Instead of')}: ~~{x.threat_to_avoid}~~  \n  {t('Say')}: {w.q(x.warning)}  \n  "
         f"{t('Shared risk')}: {x.shared_risk}{w.kb(x.kb_refs)}"
         for x in c.warnings
     )
@@ -321,9 +334,9 @@ def dimensions(w: Writer) -> None:
             w.h(3, w.t(title))
             w.bullets(items)
         w.h(3, w.t("Phrases to use"))
-        w.bullets(f"“{x.phrase}” - {x.why}" for x in o.phrases_to_use)
+        w.bullets(f"{w.q(x.phrase)} - {x.why}" for x in o.phrases_to_use)
         w.h(3, w.t("Phrases to avoid"))
-        w.bullets(f"“{x.phrase}” - {x.why}" for x in o.phrases_to_avoid)
+        w.bullets(f"{w.q(x.phrase)} - {x.why}" for x in o.phrases_to_avoid)
     if b is not None:
         w.h(3, w.t("If they…, we…"))
         w.bullets(f"{t('If they')} {x.if_they} → {t('we')} {x.we}" for x in b.playbook)
@@ -342,7 +355,9 @@ def extras(w: Writer) -> None:
             "synthesis",
         ):
             w.h(2, name)
-            w.add(f"> ⚠ **Missing: the {name} did not produce this part.** {reason}")
+            w.add(
+                f"> ⚠ **{w.t('Missing: the')} {name} {w.t('did not produce this part.')}** {reason}"
+            )
 
 
 def risks_and_questions(w: Writer) -> None:
@@ -363,32 +378,36 @@ def risks_and_questions(w: Writer) -> None:
 
 
 def appendix(w: Writer) -> None:
-    d = w.d
-    w.h(2, w.t("Appendix"))
-    w.h(3, w.t("Sources"))
-    w.add("| Id | File | Status | Passages | Notes |", "|---|---|---|---|---|")
+    d, t = w.d, w.t
+    w.h(2, t("Appendix"))
+    w.h(3, t("Sources"))
+    w.add(
+        f"| Id | {t('File')} | {t('Status')} | {t('Passages')} | {t('Notes')} |",
+        "|---|---|---|---|---|",
+    )
     for doc in d.case.documents:
         w.add(
-            f"| {doc.id or '-'} | `{doc.path}` | {doc.status} | {doc.passages} | {'; '.join(doc.problems)} |"
+            f"| {doc.id or '-'} | `{doc.path}` | {t(doc.status)} | {doc.passages} | {'; '.join(doc.problems)} |"
         )
     for note in d.part_failures:
         w.add("", f"> ⚠ {note}")
     unverified = [c for c in d.citation_checks if not c.verified]
-    w.h(3, f"Citations not verified ({len(unverified)} of {len(d.citation_checks)})")
+    w.h(3, f"{t('Citations not verified')} ({len(unverified)} {t('of')} {len(d.citation_checks)})")
     w.bullets(
-        f"{c.passage_id} “{c.quote}”: {c.status}"
-        + (f" (occurs in {', '.join(c.found_in)})" if c.found_in else "")
+        f"{c.passage_id} {w.q(c.quote)}: {t(c.status)}"
+        + (f" ({t('occurs in')} {', '.join(c.found_in)})" if c.found_in else "")
         for c in unverified
     )
     if d.grounding.unknown_kb_refs:
         w.add(
             "",
-            f"Knowledge ids named but not in the knowledge base: {', '.join(d.grounding.unknown_kb_refs)}",
+            f"{t('Knowledge ids named but not in the knowledge base')}: "
+            f"{', '.join(d.grounding.unknown_kb_refs)}",
         )
-    w.h(3, w.t("Knowledge entries used"))
-    w.bullets(f"`{k.id}` {k.title} ({k.source})" for k in d.knowledge_used)
-    w.h(3, w.t("Models, prompts and usage"))
-    w.add(f"Mode: {d.mode}", "")
+    w.h(3, t("Knowledge entries used"))
+    w.bullets(f"`{k.id}` {k.title} ({t(k.source)})" for k in d.knowledge_used)
+    w.h(3, t("Models, prompts and usage"))
+    w.add(f"{t('Mode')}: {d.mode}", "")
     w.add("| Agent | Model | Format |", "|---|---|---|")
     for agent, cfg in d.models.items():
         w.add(f"| {agent} | {cfg.get('model')} | {cfg.get('response_format')} |")

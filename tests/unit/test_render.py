@@ -92,6 +92,9 @@ def test_norwegian_dossier_gets_norwegian_headings(case: Case) -> None:
     assert "# Forberedelsesdossier:" in markdown
     assert "## 1. Utvid synsfeltet" in markdown
     assert "## 1. Widen the field of vision" not in markdown
+    assert "[penger]" in markdown, "fixed values are translated too"
+    assert "«" in markdown and "“" not in markdown, "Norwegian quotation marks"
+    assert "## Vedlegg" in markdown
     english = render(state(case))
     assert "## 1. Widen the field of vision" in english and "Utvid" not in english
 
