@@ -56,7 +56,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(_prepare(args))
+    try:
+        return asyncio.run(_prepare(args))
+    except KeyboardInterrupt:
+        run_dir = getattr(args, "run_dir", None)
+        if run_dir is None:
+            raise
+        print(
+            f"\nnegoprep: interrupted. What finished is saved in {run_dir}; continue with:\n"
+            f"  negoprep prepare --resume {run_dir}",
+            file=sys.stderr,
+        )
+        return 130
 
 
 def _cassette_dir(value: str | None, case_dir: Path) -> Path | None:
@@ -115,6 +126,7 @@ async def _prepare(args: argparse.Namespace) -> int:
     run_dir = args.resume or (
         runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name)
     )
+    args.run_dir = run_dir
     recorder = Recorder(mode, cassette) if cassette is not None and mode != "live" else None  # type: ignore[arg-type]
     provider = OpenAICompatibleProvider(cfg.default, cfg.per_agent, recorder)
     deps = AgentDeps(
@@ -205,7 +217,3 @@ def _write_manifest(cassette: Path, mode: str, models: dict[str, dict[str, Any]]
         },
     }
     write_json_atomic(cassette / MANIFEST, data)
-
-
-def _print_err(text: str) -> None:
-    print(text, file=sys.stderr)

@@ -191,3 +191,59 @@ def test_record_then_replay_offline_without_the_key(
     first = json.loads((tmp_path / "a" / "dossier.json").read_text())
     second = json.loads((tmp_path / "b" / "dossier.json").read_text())
     assert first["brief"] == second["brief"] and first["profile"] == second["profile"]
+
+
+def test_interrupted_run_says_how_to_resume_and_resumes(small_case: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def slow(request: SeenRequest) -> Reply | None:
+        return Reply(delay=5.0) if request.headers["x-negoprep-call"] == "challenger" else None
+
+    run_dir = tmp_path / "run"
+    with StubOpenAI(responder(small_case, slow)) as stub:
+        env = {
+            **os.environ,
+            "OPENAI_BASE_URL": stub.base_url,
+            "OPENAI_API_KEY": KEY,
+            "NEGOPREP_MODEL": "m",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "negoprep", "prepare", str(small_case), "--out", str(run_dir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while not any(r.headers["x-negoprep-call"] == "challenger" for r in stub.requests):
+            assert time.monotonic() < deadline, "the run never reached the challenger"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert f"negoprep prepare --resume {run_dir}" in err and "Traceback" not in err
+    saved = json.loads((run_dir / "run.json").read_text())
+    assert "profile" in saved["outputs"], "the extractor's finished work was kept"
+
+    with StubOpenAI(responder(small_case)) as stub:
+        env = {
+            **os.environ,
+            "OPENAI_BASE_URL": stub.base_url,
+            "OPENAI_API_KEY": KEY,
+            "NEGOPREP_MODEL": "m",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "negoprep", "prepare", "--resume", str(run_dir)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "extractor" not in calls_of(stub), "the extractor's profile was reused"
+    assert json.loads((run_dir / "dossier.json").read_text())["status"] == "complete"
