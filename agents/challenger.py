@@ -8,7 +8,7 @@ from pydantic import Field
 
 from agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from agents.extractor import DealProfile
-from agents.knowledge import KnowledgeBase, KnowledgeEntry
+from agents.knowledge import MOVES, KnowledgeBase, KnowledgeEntry
 from agents.schemas import Citation, Strict
 
 NAME = "challenger"
@@ -96,33 +96,50 @@ class ChallengeReport(Strict):
     process_moves: list[ProcessMove]
 
 
-def retrieval_query(profile: DealProfile) -> str:
-    """What the case is about, in the words the knowledge base is searched with."""
-    parts = [profile.summary]
-    parts += [f"{e.name} {e.category} {e.what_is_at_stake}" for e in profile.elements]
-    parts += [f"{t.trap} {t.evidence}" for t in profile.cognitive_traps]
-    parts += [i.interest for i in profile.interests]
-    return " ".join(parts)
+def retrieval_queries(profile: DealProfile) -> list[str]:
+    """Focused queries, one per thing the case is about; the English search terms come first."""
+    queries = list(profile.search_terms)
+    queries += [f"{e.name} {e.category} {e.what_is_at_stake}" for e in profile.elements]
+    queries += [f"{t.trap} {t.evidence}" for t in profile.cognitive_traps]
+    queries += [f"{i.position} {i.interest}" for i in profile.interests]
+    return [q for q in queries if q.strip()]
+
+
+SEARCH_TERM_WEIGHT = 2.0
+"""English search terms name the situation in the knowledge base's own language: they count more."""
+RRF_K = 1
+"""Reciprocal-rank-fusion constant: how much a first place outweighs a tenth."""
 
 
 def retrieve(kb: KnowledgeBase, profile: DealProfile, k: int = 10) -> list[KnowledgeEntry]:
-    """The entries most relevant to the case, with at least the best one for each move."""
-    query = retrieval_query(profile)
+    """The entries most relevant to the case, balanced across the five moves.
+
+    Each focused query ranks the knowledge base; the rankings are fused (reciprocal rank
+    fusion, the English search terms counted double), so an entry that fits several aspects of the case
+    rises, and one long query does not drown the specific ones.
+    """
+    queries = retrieval_queries(profile)
+    best: dict[str, float] = {}
+    total: dict[str, float] = {}
+    for n, query in enumerate(queries):
+        weight = SEARCH_TERM_WEIGHT if n < len(profile.search_terms) else 1.0
+        for rank, hit in enumerate(kb.search(query, k=5)):
+            score = weight / (RRF_K + rank)
+            best[hit.entry.id] = max(best.get(hit.entry.id, 0.0), score)
+            total[hit.entry.id] = total.get(hit.entry.id, 0.0) + score
+    # An entry's best rank for any one aspect counts most; how many aspects it fits breaks ties.
+    scores = {i: best[i] + 0.1 * total[i] for i in best}
+    ranked = [kb.entries[i] for i in sorted(scores, key=lambda i: (-scores[i], i))]
     chosen: dict[str, KnowledgeEntry] = {}
-    for move in (
-        "widen-the-field",
-        "partial-alternatives",
-        "their-dependencies",
-        "warnings-consent-inertia",
-        "three-dimensions",
-    ):
-        for hit in kb.search(query, k=1, moves=[move]):
-            chosen.setdefault(hit.entry.id, hit.entry)
-    for hit in kb.search(query, k=k):
+    per_move = max(1, k // len(MOVES))
+    for move in MOVES:
+        for entry in [e for e in ranked if move in e.moves and e.id not in chosen][:per_move]:
+            chosen[entry.id] = entry
+    for entry in ranked:
         if len(chosen) >= k:
             break
-        chosen.setdefault(hit.entry.id, hit.entry)
-    return list(chosen.values())
+        chosen.setdefault(entry.id, entry)
+    return sorted(chosen.values(), key=lambda e: -scores[e.id])
 
 
 def render_entries(entries: list[KnowledgeEntry]) -> str:

@@ -129,6 +129,11 @@ class DealProfile(Strict):
     )
     cognitive_traps: list[Trap]
     missing_information: list[MissingInfo]
+    search_terms: list[str] = Field(
+        description="8-15 short English phrases naming what this negotiation is about (e.g. "
+        "'sole supplier', 'withheld delivery', 'price increase', 'precedent', 'board mandate'), "
+        "used to search the knowledge base, which is in English, whatever the case's language."
+    )
 
 
 async def extract(
