@@ -199,3 +199,25 @@ def test_cli_starts_without_importing_the_llm_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_norwegian_example_in_real_formats_replays_in_norwegian(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = REPO / "cases" / "kommune-arkivsystem"
+    assert main(["prepare", str(case), "--replay", "--out", str(tmp_path / "run"), "-q"]) == 0
+    dossier = json.loads((tmp_path / "run" / "dossier.json").read_text())
+    assert dossier["language"] == "Norwegian", "detected from the documents (the brief names none)"
+    assert set(dossier["case"]["languages"]) == {"no", "en"}, "a mixed-language case"
+    formats = {d["path"]: (d["id"], d["format"], d["status"]) for d in dossier["case"]["documents"]}
+    assert formats["01-avtaleutdrag.docx"] == ("D1", "docx", "read")
+    assert formats["02-varsel-prisendring.eml > price-notice-2027.pdf"] == ("D2.a1", "pdf", "read")
+    assert formats["04-motereferat.pdf"][1:] == ("pdf", "read")
+    assert dossier["grounding"]["unverified"] == 0
+    cited = {c["passage_id"] for c in dossier["citation_checks"]}
+    assert any(c.startswith("D4.p2.") for c in cited), "PDF passages carry their page"
+    assert any(c.startswith("D2.a1.") for c in cited), (
+        "attachments are cited as their own documents"
+    )
+    markdown = (tmp_path / "run" / "dossier.md").read_text()
+    assert "## 1. Utvid synsfeltet" in markdown and "språk: norsk (dokumenter: norsk" in markdown
