@@ -30,7 +30,7 @@ class ModelConfig:
     api_key: str | None = field(default=None, repr=False)
     temperature: float | None = None
     """None: do not send a temperature (some reasoning models reject one)."""
-    timeout: float = 180.0
+    timeout: float = 600.0
     max_retries: int = 3
     """Retries of timeouts, 429 and 5xx by the OpenAI client, with exponential backoff."""
     response_format: ResponseFormat = "json_schema"

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
@@ -20,6 +21,11 @@ from pydantic import BaseModel, ValidationError
 from agents.llm import ResponseFormat
 
 T = TypeVar("T", bound=BaseModel)
+CUT_OFF = (
+    "the reply was cut off at the model's output limit (finish_reason 'length'); use a model or "
+    "server setting with a larger output limit, or a smaller NEGOPREP_CONTEXT_TOKENS so that each "
+    "part asks for less"
+)
 
 
 class InvalidReply(Exception):
@@ -120,13 +126,19 @@ async def ainvoke_structured(
     usage = Usage()
     replies: list[str] = []
     for attempt in range(1, max_attempts + 1):
-        reply = await bound.ainvoke(messages)
+        try:
+            reply = await bound.ainvoke(messages)
+        except openai.LengthFinishReasonError as exc:
+            raise InvalidReply(schema.__name__, attempt, CUT_OFF, "") from exc
         if not isinstance(reply, AIMessage):  # pragma: no cover - chat models return AIMessage
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         usage.add(reply)
         text = _reply_text(reply)
         replies.append(text)
         refusal = reply.additional_kwargs.get("refusal")
+        if reply.response_metadata.get("finish_reason") == "length":
+            # Asking again gives the same cut-off reply: say what to change instead.
+            raise InvalidReply(schema.__name__, attempt, CUT_OFF, text)
         try:
             if refusal:
                 raise ValueError(f"the model refused: {refusal}")

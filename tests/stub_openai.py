@@ -22,6 +22,7 @@ class Reply:
     raw: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    finish_reason: str = "stop"
 
 
 @dataclass
@@ -32,7 +33,11 @@ class SeenRequest:
 
 
 def completion(
-    content: str, model: str, prompt_tokens: int = 11, completion_tokens: int = 7
+    content: str,
+    model: str,
+    prompt_tokens: int = 11,
+    completion_tokens: int = 7,
+    finish_reason: str = "stop",
 ) -> dict[str, Any]:
     return {
         "id": "chatcmpl-stub",
@@ -43,7 +48,7 @@ def completion(
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {
@@ -133,7 +138,9 @@ class StubOpenAI:
                     payload, ctype = sse(reply.content, model), "text/event-stream"
                 else:
                     payload, ctype = (
-                        json.dumps(completion(reply.content, model)).encode(),
+                        json.dumps(
+                            completion(reply.content, model, finish_reason=reply.finish_reason)
+                        ).encode(),
                         "application/json",
                     )
                 self.send_response(reply.status)

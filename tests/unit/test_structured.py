@@ -60,3 +60,19 @@ async def test_json_object_mode_puts_the_schema_in_the_prompt() -> None:
 def test_strict_schema_requires_every_field() -> None:
     schema = response_format_for(Verdict, "json_schema")["json_schema"]["schema"]
     assert schema["required"] == ["answer", "score"] and schema["additionalProperties"] is False
+
+
+async def test_a_reply_cut_off_at_the_output_limit_is_not_retried() -> None:
+    from stub_openai import Reply, StubOpenAI
+
+    from agents.llm import ModelConfig, OpenAICompatibleProvider
+
+    with StubOpenAI() as stub:
+        stub.script(Reply(content='{"answer": "a long ans', finish_reason="length"))
+        provider = OpenAICompatibleProvider(
+            ModelConfig(model="m", base_url=stub.base_url, api_key="k")
+        )
+        with pytest.raises(InvalidReply) as info:
+            await ainvoke_structured(provider.chat_model("a", "a"), Verdict, "sys", "user")
+    assert len(stub.requests) == 1
+    assert info.value.attempts == 1 and "cut off at the model's output limit" in str(info.value)
