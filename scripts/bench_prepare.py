@@ -139,7 +139,8 @@ async def run_one(size: str) -> dict[str, object]:
         "passages": len(case.passages),
         "model_calls": len(provider.history),
         "largest_prompt_kchars": round(prompt_chars / 1000, 1),
-        "unread_parts": len(state.get("part_failures", [])),
+        "unread_passages": len(case.passages)
+        - sum(part["documents"].count("\n[") for part in state.get("planned", [])),
         "read_s": round(read_s, 2),
         "total_s": round(total_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
