@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -40,16 +40,7 @@ Criterion = Literal[
     "relationship",
     "substance",
 ]
-CRITERIA: tuple[Criterion, ...] = (
-    "widen the field",
-    "partial alternatives",
-    "their dependencies",
-    "warnings rather than threats",
-    "tactical consent",
-    "process",
-    "relationship",
-    "substance",
-)
+CRITERIA: tuple[Criterion, ...] = get_args(Criterion)
 KbRefs = Field(description="Ids of the knowledge entries this rests on (from the list given).")
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from negoprep.commands.options import add_model_options
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -24,33 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("case_dir", nargs="?", type=Path, help="folder with the case documents")
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under runs/)")
     p.add_argument(
-        "--replay",
-        nargs="?",
-        const="",
-        metavar="CASSETTE_DIR",
-        help="replay recorded responses offline (default folder: CASE_DIR/cassettes)",
-    )
-    p.add_argument(
-        "--record",
-        nargs="?",
-        const="",
-        metavar="CASSETTE_DIR",
-        help="record every model exchange (default folder: CASE_DIR/cassettes)",
-    )
-    p.add_argument("--model", help="model for every agent (overrides NEGOPREP_MODEL*)")
-    p.add_argument(
         "--language", help="language of the dossier (default: the brief's, else the documents')"
-    )
-    p.add_argument(
-        "--kb", action="append", type=Path, default=[], metavar="DIR", help="extra knowledge folder"
-    )
-    p.add_argument(
-        "--prompts", action="append", type=Path, default=[], metavar="DIR", help="prompt overrides"
     )
     p.add_argument(
         "--resume", type=Path, metavar="RUN_DIR", help="retry what failed in an earlier run"
     )
-    p.add_argument("--author", metavar="CASSETTE_DIR", help=argparse.SUPPRESS)
+    add_model_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=run)
 

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from negoprep.commands.options import add_model_options
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -55,28 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="read the turns from FILE instead of the keyboard",
     )
-    p.add_argument(
-        "--replay",
-        nargs="?",
-        const="",
-        metavar="CASSETTE_DIR",
-        help="replay recorded responses offline (default folder: CASE_DIR/cassettes)",
-    )
-    p.add_argument(
-        "--record",
-        nargs="?",
-        const="",
-        metavar="CASSETTE_DIR",
-        help="record every model exchange (default folder: CASE_DIR/cassettes)",
-    )
-    p.add_argument("--author", metavar="CASSETTE_DIR", help=argparse.SUPPRESS)
-    p.add_argument("--model", help="model for every agent (overrides NEGOPREP_MODEL*)")
-    p.add_argument(
-        "--kb", action="append", type=Path, default=[], metavar="DIR", help="extra knowledge folder"
-    )
-    p.add_argument(
-        "--prompts", action="append", type=Path, default=[], metavar="DIR", help="prompt overrides"
-    )
+    add_model_options(p)
     p.set_defaults(func=run)
 
 
