@@ -76,6 +76,8 @@ class Settings:
     runs_dir: Path = Path("runs")
     language: str | None = None
     max_parts: int = 60
+    max_concurrency: int = 8
+    """At most this many model calls at once (parts of a large case, parallel agents)."""
     max_attempts: int = 3
 
     def for_agent(self, agent: str) -> ModelConfig:
@@ -141,6 +143,7 @@ def from_env(*, model: str | None = None) -> Settings:
         runs_dir=Path(_env("NEGOPREP_RUNS_DIR") or "runs"),
         language=_env("NEGOPREP_LANGUAGE"),
         max_parts=max_parts,
+        max_concurrency=max(1, int(_number("NEGOPREP_MAX_CONCURRENCY", int, 8) or 1)),
         max_attempts=int(_number("NEGOPREP_MAX_ATTEMPTS", int, 3) or 1),
     )
 

@@ -127,6 +127,7 @@ async def _prepare(args: argparse.Namespace) -> int:
     final: dict[str, Any] = dict(state_in)
     stream: Any = graph.astream(  # type: ignore[call-overload]
         state_in,
+        {"max_concurrency": cfg.max_concurrency},
         context=PrepContext(deps=deps, max_parts=cfg.max_parts),
         stream_mode=["custom", "values"],
     )

@@ -187,3 +187,21 @@ async def test_resume_reuses_earlier_outputs(case: Case, kb: KnowledgeBase) -> N
     assert sorted(c.agent for c in provider.history) == ["counterpart", "synthesis"]
     assert out["profile"] == first["profile"] and out["brief"] is not None
     assert out.get("failures", {}) == {}
+
+
+async def test_max_concurrency_bounds_parallel_calls(case: Case, kb: KnowledgeBase) -> None:
+    provider = small_context(scripted(case, delay=0.05), 1500)
+    deps = AgentDeps(models=provider, prompts=PromptLibrary.load(), knowledge=kb)
+    await graph.ainvoke(
+        {"case": case, "language": "English"},
+        {"max_concurrency": 2},
+        context=PrepContext(deps=deps),
+    )
+    events = sorted(
+        [(c.started, 1) for c in provider.history] + [(c.ended, -1) for c in provider.history]
+    )
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    assert len(provider.calls("extractor")) > 3 and peak == 2
