@@ -57,3 +57,23 @@ def example_json(
     model: type[BaseModel], case: Case, kb_ids: Sequence[str] = ("partial-alternatives",)
 ) -> str:
     return model.model_validate(build(model, case, kb_ids)).model_dump_json()
+
+
+def assessment_data(
+    *kinds: str, force: str = "firm", quote: str = "x", **extra: Any
+) -> dict[str, Any]:
+    """A rehearsal `TurnAssessment` as data: the given kinds of move, nothing else matched."""
+    data: dict[str, Any] = {
+        "kinds": list(kinds),
+        "force": force,
+        "quote": quote,
+        "probes_hidden_interests": [],
+        "pushes_red_lines": [],
+        "matches_softeners": [],
+        "matches_hardeners": [],
+        "process_step": "",
+        "user_concession": "",
+        "how_they_hear_it": f"They made a {kinds[0]}." if kinds else "I hear it.",
+    }
+    data.update(extra)
+    return data

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import example_json
+from factories import assessment_data, example_json
 
 from agents.challenger import ChallengeReport
 from agents.coach import CRITERIA
@@ -49,19 +49,7 @@ SCRIPT = f"""\
 
 
 def _assess(kinds: list[str], quote: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "kinds": kinds,
-        "force": "firm",
-        "quote": quote,
-        "probes_hidden_interests": [],
-        "pushes_red_lines": [],
-        "matches_softeners": [],
-        "matches_hardeners": [],
-        "process_step": "",
-        "user_concession": "",
-        "how_they_hear_it": "I hear it.",
-        **extra,
-    }
+    return assessment_data(*kinds, quote=quote, how_they_hear_it="I hear it.", **extra)
 
 
 REHEARSAL_RESPONSES: dict[str, Any] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import example_json
+from factories import assessment_data, example_json
 from fakes import ScriptedProvider
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -51,20 +51,7 @@ def kb() -> KnowledgeBase:
 
 
 def assessment(*kinds: str, quote: str = "", **extra: Any) -> str:
-    data: dict[str, Any] = {
-        "kinds": list(kinds),
-        "force": "firm",
-        "quote": quote,
-        "probes_hidden_interests": [],
-        "pushes_red_lines": [],
-        "matches_softeners": [],
-        "matches_hardeners": [],
-        "process_step": "",
-        "user_concession": "",
-        "how_they_hear_it": f"They made a {kinds[0]}.",
-    }
-    data.update(extra)
-    return json.dumps(data)
+    return json.dumps(assessment_data(*kinds, quote=quote, **extra))
 
 
 def debrief_json(turn: int = 1, quote: str = "agenda", threats: list[Any] | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from factories import assessment_data
 
 from agents.counterpart import Persona
 from agents.roleplay_rules import (
@@ -28,20 +29,7 @@ PERSONA = Persona(
 
 
 def turn(*kinds: str, force: str = "firm", **extra: Any) -> TurnAssessment:
-    data: dict[str, Any] = {
-        "kinds": list(kinds),
-        "force": force,
-        "quote": "x",
-        "probes_hidden_interests": [],
-        "pushes_red_lines": [],
-        "matches_softeners": [],
-        "matches_hardeners": [],
-        "process_step": "",
-        "user_concession": "",
-        "how_they_hear_it": "I hear it.",
-    }
-    data.update(extra)
-    return TurnAssessment.model_validate(data)
+    return TurnAssessment.model_validate(assessment_data(*kinds, force=force, **extra))
 
 
 def play(*turns: TurnAssessment, start: CounterpartState | None = None) -> list[Any]:
