@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.commands.options import add_model_options
+from negoprep.commands.options import add_model_options, replay_models, selected_mode
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -59,9 +58,9 @@ def _cassette_dir(value: str | None, case_dir: Path) -> Path | None:
 async def _prepare(args: argparse.Namespace) -> int:
     from agents.base import AgentDeps
     from agents.knowledge import KnowledgeBase
-    from agents.llm import AGENT_NAMES, OpenAICompatibleProvider
+    from agents.llm import OpenAICompatibleProvider
     from agents.prompts import PromptLibrary
-    from agents.recorder import MANIFEST, Recorder
+    from agents.recorder import Recorder
     from graphs.context import PrepContext
     from graphs.ingest import load_case
     from graphs.preparation import graph
@@ -84,18 +83,12 @@ async def _prepare(args: argparse.Namespace) -> int:
         case_dir = args.case_dir
 
     case = load_case(case_dir)
-    modes = [m for m in ("replay", "record", "author") if getattr(args, m) is not None]
-    if len(modes) > 1:
-        raise UserError(f"--{modes[0]} and --{modes[1]} cannot be used together")
-    mode = modes[0] if modes else "live"
+    mode = selected_mode(args)
     cassette = _cassette_dir(getattr(args, mode, None), case_dir) if mode != "live" else None
     if mode == "replay" and cassette is not None:
-        manifest = cassette / MANIFEST
-        if not cassette.is_dir():
-            raise UserError(f"--replay: cassette folder not found: {cassette}")
-        if manifest.is_file() and not args.model:
-            recorded = json.loads(manifest.read_text(encoding="utf-8")).get("models", {})
-            cfg = cfg.with_models({a: m["model"] for a, m in recorded.items() if a in AGENT_NAMES})
+        recorded = replay_models(cassette, ["models"])
+        if not args.model:
+            cfg = cfg.with_models(recorded)
     elif mode == "live" and not cfg.provider_configured:
         raise UserError(settings.NO_PROVIDER_HELP)
 

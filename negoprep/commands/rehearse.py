@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.commands.options import add_model_options
+from negoprep.commands.options import add_model_options, replay_models, selected_mode
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -64,14 +64,12 @@ def run(args: argparse.Namespace) -> int:
     from negoprep import settings
 
     settings.load_env_file()
-    modes = [m for m in ("replay", "record", "author") if getattr(args, m) is not None]
-    if len(modes) > 1:
-        raise UserError(f"--{modes[0]} and --{modes[1]} cannot be used together")
+    mode = selected_mode(args)
     if args.script is not None and not args.script.is_file():
         raise UserError(f"--script {args.script}: file not found")
     cfg = settings.from_env(model=args.model)
     run_dir = resolve_run_dir(args, cfg)
-    return asyncio.run(_rehearse(args, cfg, run_dir, modes[0] if modes else "live"))
+    return asyncio.run(_rehearse(args, cfg, run_dir, mode))
 
 
 # -- which dossier -------------------------------------------------------------------------------
@@ -217,9 +215,9 @@ async def _rehearse(args: argparse.Namespace, cfg: Settings, run_dir: Path, mode
 
     from agents.base import AgentDeps
     from agents.knowledge import KnowledgeBase
-    from agents.llm import AGENT_NAMES, OpenAICompatibleProvider
+    from agents.llm import OpenAICompatibleProvider
     from agents.prompts import PromptLibrary
-    from agents.recorder import MANIFEST, Recorder
+    from agents.recorder import Recorder
     from graphs.rehearsal import compile_rehearsal
     from graphs.rehearsal_state import RehearsalContext
     from negoprep import settings
@@ -228,13 +226,9 @@ async def _rehearse(args: argparse.Namespace, cfg: Settings, run_dir: Path, mode
     check_session_name(args.session)
     cassette = _cassette_dir(args, mode, run_dir)
     if mode == "replay" and cassette is not None:
-        if not cassette.is_dir():
-            raise UserError(f"--replay: cassette folder not found: {cassette}")
-        manifest = cassette / MANIFEST
-        if manifest.is_file() and not args.model:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            recorded = {**data.get("models", {}), **data.get(MANIFEST_SECTION, {})}
-            cfg = cfg.with_models({a: m["model"] for a, m in recorded.items() if a in AGENT_NAMES})
+        recorded = replay_models(cassette, ["models", MANIFEST_SECTION])
+        if not args.model:
+            cfg = cfg.with_models(recorded)
     elif mode == "live" and not cfg.provider_configured:
         raise UserError(
             settings.NO_PROVIDER_HELP.replace(

@@ -221,3 +221,29 @@ def test_norwegian_example_in_real_formats_replays_in_norwegian(
     )
     markdown = (tmp_path / "run" / "dossier.md").read_text()
     assert "## 1. Utvid synsfeltet" in markdown and "språk: norsk (dokumenter: norsk" in markdown
+
+
+def test_broken_cassette_manifest_is_named(
+    example_case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = tmp_path / "cassette"
+    shutil.copytree(example_case / "cassettes", cassette)
+    (cassette / "manifest.json").write_text("{ broken")
+    assert (
+        main(
+            ["prepare", str(example_case), "--replay", str(cassette), "--out", str(tmp_path / "r")]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert (
+        f"{cassette / 'manifest.json'}: not a valid cassette manifest" in err
+        and "Traceback" not in err
+    )
+
+
+def test_two_answer_sources_at_once_is_a_usage_error(
+    example_case: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["prepare", str(example_case), "--replay", "--record"]) == 2
+    assert "--replay and --record cannot be used together" in capsys.readouterr().err
