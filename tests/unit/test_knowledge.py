@@ -439,10 +439,11 @@ def test_random_unicode_queries_never_raise(kb: KnowledgeBase) -> None:
     alphabet = "abcAND OR NOT\"*()^:-+{}'é漢字\u0301\u200b,.;_" + "\\"
     for _ in range(300):
         query = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
-        kb.search(query)
+        hits = kb.search(query)
+        assert all(isinstance(h, SearchHit) and h.score > 0 for h in hits), query
 
 
-def test_search_is_thread_safe_and_fast(kb: KnowledgeBase) -> None:
+def test_search_is_thread_safe(kb: KnowledgeBase) -> None:
     errors: list[BaseException] = []
 
     def worker() -> None:

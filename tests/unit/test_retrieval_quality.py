@@ -22,7 +22,6 @@ RECALL_FLOOR = 0.80
 MRR_FLOOR = 0.85
 HIT_AT_1_FLOOR = 0.75
 HELD_OUT_RECALL_FLOOR = 0.72
-MAX_QUERY_MS = 5.0
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +72,3 @@ def test_every_entry_is_found_by_a_query_about_it(kb: KnowledgeBase, report: Rep
     """Each entry is expected by some query of the set and is in that query's top 5."""
     found = {e for r in report.results for e in r.case.expected if e in r.returned}
     assert sorted(set(kb.entries) - found) == []
-
-
-def test_queries_are_fast(report: Report) -> None:
-    assert report.mean_query_ms < MAX_QUERY_MS
