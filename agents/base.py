@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from agents.knowledge import KnowledgeBase
 from agents.llm import ModelProvider
-from agents.prompts import PromptLibrary
-from agents.structured import ainvoke_structured
+from agents.prompts import PromptLibrary, RenderedPrompt
+from agents.structured import Usage, ainvoke_structured
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -41,6 +41,32 @@ class CallRecord(BaseModel):
     attempts: int
     seconds: float
 
+    @classmethod
+    def of(
+        cls,
+        rendered: RenderedPrompt,
+        *,
+        call: str,
+        agent: str,
+        model: str,
+        usage: Usage,
+        attempts: int,
+        started: float,
+    ) -> CallRecord:
+        """The record of a call that began at `started` (a `time.perf_counter()` value)."""
+        return cls(
+            call=call,
+            agent=agent,
+            model=model,
+            prompt_id=rendered.id,
+            prompt_version=rendered.version,
+            prompt_hash=rendered.hash,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            attempts=attempts,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
 
 @dataclass
 class AgentResult(Generic[T]):
@@ -64,17 +90,14 @@ async def run_structured(
         response_format=cfg.response_format,
         max_attempts=deps.max_attempts,
     )
-    record = CallRecord(
+    record = CallRecord.of(
+        rendered,
         call=call,
         agent=agent,
         model=cfg.model,
-        prompt_id=rendered.id,
-        prompt_version=rendered.version,
-        prompt_hash=rendered.hash,
-        input_tokens=result.usage.input_tokens,
-        output_tokens=result.usage.output_tokens,
+        usage=result.usage,
         attempts=result.attempts,
-        seconds=round(time.perf_counter() - started, 3),
+        started=started,
     )
     return AgentResult(result.value, record)
 

@@ -32,6 +32,7 @@ from agents.roleplay_rules import (
     describe_state,
     numbered,
 )
+from agents.structured import Usage
 
 NAME = "counterpart"
 ASSESS_PROMPT_ID = "rehearsal_assess"
@@ -107,7 +108,7 @@ async def reply(
     model = deps.models.chat_model(NAME, call, streaming=True)
     started = time.perf_counter()
     parts: list[str] = []
-    tokens_in = tokens_out = 0
+    usage = Usage()
     async for chunk in model.astream(
         [SystemMessage(content=rendered.system), HumanMessage(content=rendered.user)]
     ):
@@ -116,21 +117,12 @@ async def reply(
             parts.append(text)
             on_token(text)
         if chunk.usage_metadata:
-            tokens_in += int(chunk.usage_metadata.get("input_tokens", 0))
-            tokens_out += int(chunk.usage_metadata.get("output_tokens", 0))
+            usage.input_tokens += int(chunk.usage_metadata.get("input_tokens", 0))
+            usage.output_tokens += int(chunk.usage_metadata.get("output_tokens", 0))
     text = "".join(parts).strip()
     if not text:
         raise ValueError("the model returned an empty reply")
-    record = CallRecord(
-        call=call,
-        agent=NAME,
-        model=cfg.model,
-        prompt_id=rendered.id,
-        prompt_version=rendered.version,
-        prompt_hash=rendered.hash,
-        input_tokens=tokens_in,
-        output_tokens=tokens_out,
-        attempts=1,
-        seconds=round(time.perf_counter() - started, 3),
+    record = CallRecord.of(
+        rendered, call=call, agent=NAME, model=cfg.model, usage=usage, attempts=1, started=started
     )
     return Reply(text, record)
