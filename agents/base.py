@@ -8,10 +8,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from agents.knowledge import KnowledgeBase
-from agents.llm import ModelProvider
-from agents.prompts import PromptLibrary, RenderedPrompt
-from agents.structured import Usage, ainvoke_structured
+from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.prompts import PromptLibrary, RenderedPrompt
+from negoprep.llm.provider import ModelProvider
+from negoprep.llm.structured import Usage, ainvoke_structured
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
-from agents.extractor import DealProfile
-from agents.knowledge import MOVES, KnowledgeBase, KnowledgeEntry
-from agents.schemas import Citation, Strict
+from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.schemas import Citation, Strict
+from negoprep.knowledge.base import MOVES, KnowledgeBase, KnowledgeEntry
 
 NAME = "challenger"
 PROMPT_ID = "challenger"

@@ -14,10 +14,10 @@ from typing import Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from agents.base import AgentDeps, AgentResult, run_structured
-from agents.challenger import render_entries
-from agents.knowledge import MOVES, KnowledgeBase, KnowledgeEntry
-from agents.schemas import Strict
+from negoprep.agents.base import AgentDeps, AgentResult, run_structured
+from negoprep.agents.challenger import render_entries
+from negoprep.agents.schemas import Strict
+from negoprep.knowledge.base import MOVES, KnowledgeBase, KnowledgeEntry
 
 NAME = "coach"
 HINT_PROMPT_ID = "coach_hint"

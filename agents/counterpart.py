@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
-from agents.extractor import DealProfile
-from agents.schemas import Citation, Cited, Strict
+from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.schemas import Citation, Cited, Strict
 
 NAME = "counterpart"
 PROMPT_ID = "counterpart"

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from agents.base import AgentDeps, AgentResult, run_structured
-from agents.schemas import Citation, Cited, Side, Strict
+from negoprep.agents.base import AgentDeps, AgentResult, run_structured
+from negoprep.agents.schemas import Citation, Cited, Side, Strict
 
 NAME = "extractor"
 PROMPT_ID = "extractor"

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
-from agents.extractor import DealProfile
+from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
+from negoprep.agents.extractor import DealProfile
 
 
 @dataclass(frozen=True)

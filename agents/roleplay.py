@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 
-from agents.base import AgentDeps, AgentResult, CallRecord, run_structured
-from agents.counterpart import Persona
-from agents.roleplay_rules import (
+from negoprep.agents.base import AgentDeps, AgentResult, CallRecord, run_structured
+from negoprep.agents.counterpart import Persona
+from negoprep.agents.roleplay_rules import (
     CounterpartState,
     ReplyPlan,
     TurnAssessment,
@@ -32,7 +32,7 @@ from agents.roleplay_rules import (
     describe_state,
     numbered,
 )
-from agents.structured import Usage
+from negoprep.llm.structured import Usage
 
 NAME = "counterpart"
 ASSESS_PROMPT_ID = "rehearsal_assess"

@@ -2,7 +2,7 @@
 
 Pure functions and data, no model calls: `advance` turns a `TurnAssessment` into the next
 `CounterpartState` and a `ReplyPlan` that binds what the counterpart may do in its reply. Kept
-apart from `agents.roleplay` (the model calls) so the rules can be read and tested on their own.
+apart from `negoprep.agents.roleplay` (the model calls) so the rules can be read and tested on their own.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agents.counterpart import Persona
-from agents.schemas import Strict
+from negoprep.agents.counterpart import Persona
+from negoprep.agents.schemas import Strict
 
 TurnKind = Literal[
     "threat",

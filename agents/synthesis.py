@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from agents.base import AgentDeps, AgentResult, run_structured
-from agents.schemas import Strict
+from negoprep.agents.base import AgentDeps, AgentResult, run_structured
+from negoprep.agents.schemas import Strict
 
 NAME = "synthesis"
 PROMPT_ID = "synthesis"

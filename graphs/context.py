@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.base import AgentDeps
+from negoprep.agents.base import AgentDeps
 
 
 @dataclass

@@ -16,14 +16,14 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from agents import challenger, counterpart, extractor, synthesis
-from agents.base import to_prompt_json
-from agents.errors import describe_failure
-from agents.registry import EXTRA_AGENTS, ProfileAgent
-from graphs.context import PrepContext
-from graphs.merge import merge_profiles
-from graphs.parts import estimate_tokens, render_passages, split_into_parts
-from graphs.state import PartInput, PrepInput, PrepState
+from negoprep.agents import challenger, counterpart, extractor, synthesis
+from negoprep.agents.base import to_prompt_json
+from negoprep.agents.merge import merge_profiles
+from negoprep.agents.registry import EXTRA_AGENTS, ProfileAgent
+from negoprep.graphs.context import PrepContext
+from negoprep.graphs.state import PartInput, PrepInput, PrepState
+from negoprep.llm.errors import describe_failure
+from negoprep.reading.parts import estimate_tokens, render_passages, split_into_parts
 
 Update = dict[str, Any]
 
@@ -233,7 +233,7 @@ async def synthesise(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
 def extra_node(
     agent: ProfileAgent,
 ) -> Callable[[PrepState, Runtime[PrepContext]], Awaitable[Update]]:
-    """The graph node of an additional agent registered in `agents.registry`."""
+    """The graph node of an additional agent registered in `negoprep.agents.registry`."""
 
     async def node(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         if agent.name in (state.get("extras") or {}):

@@ -21,11 +21,9 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agents import coach, roleplay, roleplay_rules
-from agents.counterpart import Persona
-from agents.errors import describe_failure
-from agents.prompts import PromptError
-from graphs.rehearsal_state import (
+from negoprep.agents import coach, roleplay, roleplay_rules
+from negoprep.agents.counterpart import Persona
+from negoprep.graphs.rehearsal_state import (
     DebriefData,
     ExchangeData,
     HintData,
@@ -33,6 +31,8 @@ from graphs.rehearsal_state import (
     RehearsalInput,
     RehearsalState,
 )
+from negoprep.llm.errors import describe_failure
+from negoprep.llm.prompts import PromptError
 
 Update = dict[str, Any]
 GRAPH_COMMANDS = ("/hint", "/debrief", "/undo", "/retry", "/end")

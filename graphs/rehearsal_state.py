@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from agents.base import AgentDeps
-from agents.challenger import ChallengeReport
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.synthesis import Brief
+from negoprep.agents.base import AgentDeps
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.synthesis import Brief
 
 
 @dataclass

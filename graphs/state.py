@@ -7,12 +7,12 @@ from typing import Annotated, TypedDict
 
 from pydantic import BaseModel
 
-from agents.base import CallRecord
-from agents.challenger import ChallengeReport
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.synthesis import Brief
-from graphs.case import Case
+from negoprep.agents.base import CallRecord
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.synthesis import Brief
+from negoprep.reading.case import Case
 
 
 def merge_failures(left: dict[str, str], right: dict[str, str]) -> dict[str, str]:
@@ -39,7 +39,7 @@ class PrepInput(TypedDict, total=False):
     brief: Brief | None
     """Given when resuming: reused."""
     extras: Annotated[dict[str, BaseModel], merge_extras]
-    """Outputs of the additional agents registered in `agents.registry`, by agent name."""
+    """Outputs of the additional agents registered in `negoprep.agents.registry`, by agent name."""
 
 
 class PartProfile(TypedDict):

@@ -1,5 +1,5 @@
 import sys
 
-from negoprep.cli import main
+from negoprep.cli.main import main
 
 sys.exit(main())

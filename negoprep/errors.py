@@ -9,12 +9,12 @@ class UserError(Exception):
 
 def user_error_types() -> tuple[type[Exception], ...]:
     """Every exception type that means 'the input or configuration is wrong' (imported lazily)."""
-    from agents.knowledge import KnowledgeError
-    from agents.prompts import PromptError
-    from agents.recorder import CassetteError
-    from graphs.ingest import CaseError
-    from negoprep.runs import RunFolderError
-    from negoprep.settings import SettingsError
+    from negoprep.app.runs import RunFolderError
+    from negoprep.app.settings import SettingsError
+    from negoprep.knowledge.base import KnowledgeError
+    from negoprep.llm.prompts import PromptError
+    from negoprep.llm.recorder import CassetteError
+    from negoprep.reading.ingest import CaseError
 
     return (
         UserError,

@@ -89,18 +89,18 @@ async def run_one(size: str) -> dict[str, object]:
     from factories import example_json
     from fakes import ScriptedProvider
 
-    from agents.base import AgentDeps
-    from agents.challenger import ChallengeReport
-    from agents.counterpart import CounterpartProfile
-    from agents.extractor import DealProfile
-    from agents.knowledge import KnowledgeBase
-    from agents.prompts import PromptLibrary
-    from agents.synthesis import Brief
-    from graphs.context import PrepContext
-    from graphs.ingest import load_case
-    from graphs.preparation import graph
-    from negoprep.dossier import assemble
-    from negoprep.render import render_markdown
+    from negoprep.agents.base import AgentDeps
+    from negoprep.agents.challenger import ChallengeReport
+    from negoprep.agents.counterpart import CounterpartProfile
+    from negoprep.agents.extractor import DealProfile
+    from negoprep.agents.synthesis import Brief
+    from negoprep.graphs.context import PrepContext
+    from negoprep.graphs.preparation import graph
+    from negoprep.knowledge.base import KnowledgeBase
+    from negoprep.llm.prompts import PromptLibrary
+    from negoprep.output.dossier import assemble
+    from negoprep.output.render import render_markdown
+    from negoprep.reading.ingest import load_case
 
     schemas = {
         "extractor": DealProfile,

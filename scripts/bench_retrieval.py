@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents import knowledge_search  # noqa: E402
-from agents.knowledge import KnowledgeBase, KnowledgeError  # noqa: E402
-from agents.knowledge_eval import Case, Report, evaluate, load_cases, split_cases  # noqa: E402
+from negoprep.knowledge import search as knowledge_search  # noqa: E402
+from negoprep.knowledge.base import KnowledgeBase, KnowledgeError  # noqa: E402
+from negoprep.knowledge.evaluate import Case, Report, evaluate, load_cases, split_cases  # noqa: E402
 
 
 def figures(report: Report) -> str:

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from agents.schemas import Citation
-from graphs.case import Case
+from negoprep.agents.schemas import Citation
+from negoprep.reading.case import Case
 
 
 def cite(case: Case, index: int = 0) -> dict[str, str]:

@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agents.llm import ModelConfig
+from negoprep.llm.provider import ModelConfig
 
 Responder = Callable[[str, str, list[BaseMessage]], str]
 

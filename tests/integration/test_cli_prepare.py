@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from negoprep.cli import main
+from negoprep.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOT = REPO / "tests" / "snapshots" / "example_dossier.md"
@@ -191,7 +191,7 @@ def test_unreadable_file_is_named_and_gives_exit_1(
 
 def test_cli_starts_without_importing_the_llm_stack() -> None:
     code = (
-        "import sys; from negoprep.cli import build_parser; build_parser();"
+        "import sys; from negoprep.cli.main import build_parser; build_parser();"
         "heavy = [m for m in ('langchain_core', 'langgraph', 'openai', 'httpx2') if m in sys.modules];"
         "print(heavy)"
     )

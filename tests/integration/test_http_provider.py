@@ -15,12 +15,12 @@ import pytest
 from factories import example_json
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
-from agents.challenger import ChallengeReport
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.synthesis import Brief
-from graphs.ingest import load_case
-from negoprep.cli import main
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.synthesis import Brief
+from negoprep.cli.main import main
+from negoprep.reading.ingest import load_case
 
 SCHEMAS = {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, Brief)}
 # A fake key, built at run time so that no key-shaped string sits in the repository.

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from factories import assessment_data, example_json
 
-from agents.challenger import ChallengeReport
-from agents.coach import CRITERIA
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.synthesis import Brief
-from graphs.ingest import load_case
-from negoprep.cli import main
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.coach import CRITERIA
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.synthesis import Brief
+from negoprep.cli.main import main
+from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
 CASE = REPO / "cases" / "supplier-claim"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.coach import CRITERIA
-from negoprep.chat import parse_script
-from negoprep.cli import main
+from negoprep.agents.coach import CRITERIA
+from negoprep.cli.chat import parse_script
+from negoprep.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 CASE = REPO / "cases" / "supplier-claim"

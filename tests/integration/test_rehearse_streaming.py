@@ -17,13 +17,13 @@ from test_rehearse_cli import (  # noqa: F401 - the fixtures are used by name
     transcript,
 )
 
-from agents.base import AgentDeps
-from agents.knowledge import KnowledgeBase
-from agents.llm import ModelConfig, OpenAICompatibleProvider
-from agents.prompts import PromptLibrary
-from agents.roleplay import reply
-from agents.roleplay_rules import CounterpartState, ReplyPlan
-from negoprep.cli import main
+from negoprep.agents.base import AgentDeps
+from negoprep.agents.roleplay import reply
+from negoprep.agents.roleplay_rules import CounterpartState, ReplyPlan
+from negoprep.cli.main import main
+from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.prompts import PromptLibrary
+from negoprep.llm.provider import ModelConfig, OpenAICompatibleProvider
 
 REPLY = "We hear you, but the shipment and the money remain one question for Padua."
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.challenger import retrieval_queries, retrieve
-from agents.extractor import DealProfile
-from agents.knowledge import MOVES, KnowledgeBase
+from negoprep.agents.challenger import retrieval_queries, retrieve
+from negoprep.agents.extractor import DealProfile
+from negoprep.knowledge.base import MOVES, KnowledgeBase
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 

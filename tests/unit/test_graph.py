@@ -11,18 +11,18 @@ from factories import example_json
 from fakes import ScriptedProvider
 from langchain_core.messages import BaseMessage
 
-from agents.base import AgentDeps
-from agents.challenger import ChallengeReport
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.knowledge import KnowledgeBase
-from agents.llm import ModelConfig
-from agents.prompts import PromptLibrary
-from agents.synthesis import Brief
-from graphs.case import Case
-from graphs.context import PrepContext
-from graphs.ingest import load_case
-from graphs.preparation import graph
+from negoprep.agents.base import AgentDeps
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.synthesis import Brief
+from negoprep.graphs.context import PrepContext
+from negoprep.graphs.preparation import graph
+from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.prompts import PromptLibrary
+from negoprep.llm.provider import ModelConfig
+from negoprep.reading.case import Case
+from negoprep.reading.ingest import load_case
 
 SCHEMAS = {
     "extractor": DealProfile,

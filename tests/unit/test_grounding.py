@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agents.schemas import Citation
-from graphs.case import Passage
-from graphs.grounding import check_all, check_citation, normalise, quote_in
+from negoprep.agents.schemas import Citation
+from negoprep.reading.case import Passage
+from negoprep.reading.grounding import check_all, check_citation, normalise, quote_in
 
 PASSAGES = {
     "D1.P1": Passage(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from graphs.ingest import MAX_PASSAGE_CHARS, CaseError, load_case
-from graphs.parts import render_passages, split_into_parts
+from negoprep.reading.ingest import MAX_PASSAGE_CHARS, CaseError, load_case
+from negoprep.reading.parts import render_passages, split_into_parts
 
 
 def make_case(root: Path, files: dict[str, str | bytes]) -> Path:

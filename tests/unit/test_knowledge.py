@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from agents import knowledge, knowledge_search
-from agents.knowledge import (
+from negoprep.cli import kb as kb_cmd
+from negoprep.knowledge import base as knowledge
+from negoprep.knowledge import search as knowledge_search
+from negoprep.knowledge.base import (
     BUILTIN_KB_DIR,
     MOVES,
     KnowledgeBase,
@@ -27,7 +29,6 @@ from agents.knowledge import (
     SearchHit,
     check_dirs,
 )
-from negoprep.commands import kb as kb_cmd
 
 FIX = Path(__file__).resolve().parents[1] / "data" / "kb_fixtures"
 VALID = FIX / "valid"
@@ -92,7 +93,7 @@ def test_module_does_not_import_langchain() -> None:
     import subprocess
 
     code = (
-        "import sys, agents.knowledge, negoprep.commands.kb;"
+        "import sys, negoprep.knowledge.base, negoprep.cli.kb;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('langchain', 'langgraph',"
         " 'langchain_core', 'openai', 'pydantic')];"
         "print(','.join(bad))"

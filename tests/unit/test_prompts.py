@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.prompts import (
+from negoprep.llm.prompts import (
     BUILTIN_PROMPTS_DIR,
     PromptError,
     PromptLibrary,
@@ -115,7 +115,7 @@ def test_unknown_prompt_id_and_missing_folder(tmp_path: Path) -> None:
 
 
 def test_prompts_cli_check_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from negoprep.cli import main
+    from negoprep.cli.main import main
 
     assert main(["prompts", "check"]) == 0
     assert "prompt file(s) OK" in capsys.readouterr().out

@@ -13,9 +13,15 @@ from pathlib import Path
 import pytest
 from readers_fixtures import encrypt_pdf, make_docx, make_mail, make_numbered_docx, make_pdf
 
-from graphs.readers import SUPPORTED_SUFFIXES, Block, RawDocument, UnreadableFile, read_file
-from graphs.readers.pdf import split_page
-from graphs.readers.text import MAX_BLOCK_CHARS
+from negoprep.reading.readers import (
+    SUPPORTED_SUFFIXES,
+    Block,
+    RawDocument,
+    UnreadableFile,
+    read_file,
+)
+from negoprep.reading.readers.pdf import split_page
+from negoprep.reading.readers.text import MAX_BLOCK_CHARS
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -244,12 +250,12 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 def test_unexpected_reader_error_becomes_unreadable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graphs.readers.pdf
+    import negoprep.reading.readers.pdf
 
     def boom(data: bytes, name: str) -> RawDocument:
         raise RuntimeError("boom\nat line 3")
 
-    monkeypatch.setattr(graphs.readers.pdf, "read_pdf", boom)
+    monkeypatch.setattr(negoprep.reading.readers.pdf, "read_pdf", boom)
     message = unreadable(tmp_path, "a.pdf", make_pdf([["text"]]))
     assert message == "could not read PDF: RuntimeError: boom at line 3"
 
@@ -262,7 +268,7 @@ def test_supported_suffixes() -> None:
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, graphs.readers\n"
+        "import sys, negoprep.reading.readers\n"
         "heavy = {'pypdf', 'docx', 'bs4', 'charset_normalizer', 'lxml'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )

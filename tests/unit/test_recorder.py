@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel
 from stub_openai import Reply, StubOpenAI
 
-from agents.llm import ModelConfig, OpenAICompatibleProvider
-from agents.recorder import (
+from negoprep.llm.provider import ModelConfig, OpenAICompatibleProvider
+from negoprep.llm.recorder import (
     CassetteError,
     CassetteMiss,
     Recorder,
@@ -18,7 +18,7 @@ from agents.recorder import (
     find_cassette_miss,
     request_key,
 )
-from agents.structured import ainvoke_structured
+from negoprep.llm.structured import ainvoke_structured
 
 # A fake key, built at run time so that no key-shaped string sits in the repository.
 SECRET = "-".join(["sk", "test", "do", "not", "store", "0123456789abcdef"])

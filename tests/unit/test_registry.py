@@ -10,20 +10,20 @@ from fakes import ScriptedProvider
 from langchain_core.messages import BaseMessage
 from pydantic import Field
 
-from agents.base import AgentDeps
-from agents.challenger import ChallengeReport
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.knowledge import KnowledgeBase
-from agents.prompts import PromptLibrary
-from agents.registry import ProfileAgent
-from agents.schemas import Citation, Strict
-from agents.synthesis import Brief
-from graphs.context import PrepContext
-from graphs.ingest import load_case
-from graphs.preparation import build
-from negoprep.dossier import assemble
-from negoprep.render import render_markdown
+from negoprep.agents.base import AgentDeps
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.registry import ProfileAgent
+from negoprep.agents.schemas import Citation, Strict
+from negoprep.agents.synthesis import Brief
+from negoprep.graphs.context import PrepContext
+from negoprep.graphs.preparation import build
+from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.prompts import PromptLibrary
+from negoprep.output.dossier import assemble
+from negoprep.output.render import render_markdown
+from negoprep.reading.ingest import load_case
 
 
 class Criterion(Strict):
@@ -123,8 +123,8 @@ async def test_a_failed_registered_agent_is_reported_and_the_rest_kept(tmp_path:
 
 
 def test_the_built_in_graph_has_no_extra_agents_registered() -> None:
-    from agents.registry import EXTRA_AGENTS
-    from graphs.preparation import graph
+    from negoprep.agents.registry import EXTRA_AGENTS
+    from negoprep.graphs.preparation import graph
 
     assert EXTRA_AGENTS == ()
     assert set(graph.nodes) >= {

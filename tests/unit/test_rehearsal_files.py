@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agents.coach import CRITERIA, Debrief, check_debrief
-from negoprep.chat import check_session_name, parse_script
-from negoprep.debrief import render_debrief, render_transcript
+from negoprep.agents.coach import CRITERIA, Debrief, check_debrief
+from negoprep.cli.chat import check_session_name, parse_script
 from negoprep.errors import UserError
+from negoprep.output.debrief import render_debrief, render_transcript
 
 
 def test_a_script_without_blank_lines_has_one_turn_per_line() -> None:

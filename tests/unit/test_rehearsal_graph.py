@@ -17,14 +17,14 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
-from agents.base import AgentDeps
-from agents.coach import CRITERIA
-from agents.counterpart import CounterpartProfile
-from agents.knowledge import KnowledgeBase
-from agents.prompts import PromptLibrary
-from graphs.ingest import load_case
-from graphs.rehearsal import compile_rehearsal
-from graphs.rehearsal_state import RehearsalContext, Setup, build_setup
+from negoprep.agents.base import AgentDeps
+from negoprep.agents.coach import CRITERIA
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.graphs.rehearsal import compile_rehearsal
+from negoprep.graphs.rehearsal_state import RehearsalContext, Setup, build_setup
+from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.prompts import PromptLibrary
+from negoprep.reading.ingest import load_case
 
 CASE_DIR = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from factories import assessment_data
 
-from agents.counterpart import Persona
-from agents.roleplay_rules import (
+from negoprep.agents.counterpart import Persona
+from negoprep.agents.roleplay_rules import (
     CONCESSION_LADDER,
     CounterpartState,
     TurnAssessment,

@@ -8,17 +8,17 @@ from typing import Any
 import pytest
 from factories import build
 
-from agents.challenger import ChallengeReport
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.knowledge import KnowledgeBase
-from agents.prompts import PromptLibrary
-from agents.synthesis import Brief
-from graphs.case import Case
-from graphs.ingest import load_case
-from negoprep.dossier import assemble
-from negoprep.labels import table_for
-from negoprep.render import render_markdown
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.synthesis import Brief
+from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.prompts import PromptLibrary
+from negoprep.output.dossier import assemble
+from negoprep.output.labels import table_for
+from negoprep.output.render import render_markdown
+from negoprep.reading.case import Case
+from negoprep.reading.ingest import load_case
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.knowledge import BUILTIN_KB_DIR, KnowledgeBase, check_dirs
-from agents.knowledge_eval import Case, Report, evaluate, load_cases, split_cases
+from negoprep.knowledge.base import BUILTIN_KB_DIR, KnowledgeBase, check_dirs
+from negoprep.knowledge.evaluate import Case, Report, evaluate, load_cases, split_cases
 
 SET = Path(__file__).resolve().parents[1] / "data" / "retrieval_set.yaml"
 K = 5

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from agents.challenger import ChallengeReport
-from agents.coach import Debrief, Hint
-from agents.counterpart import CounterpartProfile
-from agents.extractor import DealProfile
-from agents.roleplay_rules import TurnAssessment
-from agents.structured import response_format_for
-from agents.synthesis import Brief
+from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.coach import Debrief, Hint
+from negoprep.agents.counterpart import CounterpartProfile
+from negoprep.agents.extractor import DealProfile
+from negoprep.agents.roleplay_rules import TurnAssessment
+from negoprep.agents.synthesis import Brief
+from negoprep.llm.structured import response_format_for
 
 SCHEMAS = [DealProfile, ChallengeReport, CounterpartProfile, Brief, TurnAssessment, Hint, Debrief]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from negoprep import settings
-from negoprep.settings import (
+from negoprep.app import settings
+from negoprep.app.settings import (
     DEFAULT_MODEL,
     SettingsError,
     context_tokens_for,
@@ -86,7 +86,7 @@ def test_context_budget_by_model_name() -> None:
 def test_bad_setting_is_a_clean_cli_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from negoprep.cli import main
+    from negoprep.cli.main import main
 
     monkeypatch.setenv("NEGOPREP_TIMEOUT", "soon")
     assert (

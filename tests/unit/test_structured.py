@@ -7,7 +7,7 @@ from fakes import ScriptedProvider
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from agents.structured import InvalidReply, ainvoke_structured, response_format_for
+from negoprep.llm.structured import InvalidReply, ainvoke_structured, response_format_for
 
 
 class Verdict(BaseModel):
@@ -65,7 +65,7 @@ def test_strict_schema_requires_every_field() -> None:
 async def test_a_reply_cut_off_at_the_output_limit_is_not_retried() -> None:
     from stub_openai import Reply, StubOpenAI
 
-    from agents.llm import ModelConfig, OpenAICompatibleProvider
+    from negoprep.llm.provider import ModelConfig, OpenAICompatibleProvider
 
     with StubOpenAI() as stub:
         stub.script(Reply(content='{"answer": "a long ans', finish_reason="length"))

@@ -1,0 +1,78 @@
+"""Live progress on stderr while agents work, and the closing summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from negoprep.output.dossier import Dossier
+
+
+class Progress:
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.started = time.perf_counter()
+        self.running: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.stream, flush=True)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def event(self, event: dict[str, Any]) -> None:
+        agent, status, detail = (
+            event.get("agent", "?"),
+            event.get("status"),
+            event.get("detail", ""),
+        )
+        key = f"{agent} {detail}".strip()
+        label = f"{agent} ({detail})" if detail else agent
+        if status == "started":
+            self.running[key] = time.perf_counter()
+            self.say(f"  … {label} working")
+        elif status == "finished":
+            took = time.perf_counter() - self.running.pop(key, time.perf_counter())
+            self.say(f"  ✓ {label} finished in {took:.1f} s")
+        elif status == "failed":
+            self.running.pop(key, None)
+            self.say(f"  ✗ {label} failed: {detail}")
+
+
+def summary(dossier: Dossier, run_dir: Path, seconds: float) -> str:
+    g = dossier.grounding
+    tin, tout = dossier.tokens()
+    sections = {
+        "brief (synthesis)": dossier.brief,
+        "deal profile (extractor)": dossier.profile,
+        "challenge (challenger)": dossier.challenge,
+        "counterpart profile (counterpart)": dossier.counterpart,
+    }
+    written = [name for name, value in sections.items() if value is not None]
+    missing = [name for name, value in sections.items() if value is None]
+    lines = [
+        "",
+        f"Dossier: {run_dir / 'dossier.md'}",
+        f"         {run_dir / 'dossier.json'}",
+        f"Sections written: {', '.join(written) or 'none'}",
+    ]
+    if missing:
+        lines.append(f"Sections MISSING: {', '.join(missing)}")
+    for agent, reason in dossier.failures.items():
+        lines.append(f"  ✗ {agent}: {reason}")
+    bad_files = [d for d in dossier.case.documents if d.status in ("unreadable", "skipped")]
+    for doc in bad_files:
+        lines.append(f"  ✗ file {doc.path}: {doc.status}: {'; '.join(doc.problems)}")
+    lines += [
+        f"Citations: {g.verified} verified, {g.unverified} unverified (marked in the dossier)",
+        f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls",
+        f"Time: {seconds:.1f} s",
+        f"Mode: {dossier.mode}",
+    ]
+    if missing or dossier.failures:
+        lines.append(f"To retry only what failed: negoprep prepare --resume {run_dir}")
+    return "\n".join(lines)

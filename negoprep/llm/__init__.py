@@ -1,0 +1,1 @@
+"""LLM plumbing: the model provider, structured calls, recording and replay, prompts, errors."""

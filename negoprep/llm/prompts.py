@@ -1,0 +1,189 @@
+"""Prompts are Markdown files with front matter, loaded and filled in here.
+
+A prompt file (``prompts/<id>.md``)::
+
+    ---
+    id: extractor
+    version: 3
+    description: What this prompt is for.
+    inputs: [case_brief, documents, language]
+    ---
+    # system
+    ... text with {{ case_brief }} placeholders ...
+    # user
+    ... more text ...
+
+Every ``{{ name }}`` must be declared in ``inputs`` and every declared input must be used and
+provided: a missing, unknown or unused variable is a clear error naming the file. A folder given
+with ``--prompts DIR`` overrides built-in prompts by id. Each rendered prompt reports its id,
+version and a hash of the file, which the dossier records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BUILTIN_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+SECTION = re.compile(r"^#\s*(system|user)\s*$", re.IGNORECASE | re.MULTILINE)
+REQUIRED_KEYS = ("id", "version", "description", "inputs")
+
+
+class PromptError(Exception):
+    """A prompt file is broken or was given the wrong variables; the message names the file."""
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    id: str
+    version: str
+    hash: str
+    system: str
+    user: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    version: str
+    description: str
+    inputs: tuple[str, ...]
+    system: str
+    user: str
+    path: Path
+    hash: str
+
+    def render(self, **values: Any) -> RenderedPrompt:
+        missing = [name for name in self.inputs if name not in values]
+        unknown = [name for name in values if name not in self.inputs]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing value(s) for {', '.join(missing)}")
+            if unknown:
+                parts.append(
+                    f"value(s) given that the prompt does not declare: {', '.join(unknown)}"
+                )
+            raise PromptError(f"{self.path}: prompt '{self.id}': {'; '.join(parts)}")
+
+        def fill(text: str) -> str:
+            return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
+
+        return RenderedPrompt(self.id, self.version, self.hash, fill(self.system), fill(self.user))
+
+
+def _line_of(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def parse_prompt(path: Path) -> Prompt:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PromptError(f"{path}: cannot read the prompt file ({exc})") from exc
+    match = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", raw, flags=re.DOTALL)
+    if not match:
+        raise PromptError(f"{path}:1: no front matter (the file must start with a '---' block)")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        raise PromptError(f"{path}:{line}: front matter is not valid YAML") from exc
+    if not isinstance(meta, dict):
+        raise PromptError(f"{path}:2: front matter must be a mapping of keys to values")
+    for key in REQUIRED_KEYS:
+        if key not in meta:
+            raise PromptError(f"{path}:2: front matter lacks '{key}'")
+    inputs = meta["inputs"]
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        raise PromptError(f"{path}:{_line_of(raw, 'inputs')}: 'inputs' must be a list of names")
+    if meta["id"] != path.stem:
+        raise PromptError(
+            f"{path}:{_line_of(raw, 'id:')}: id '{meta['id']}' must equal the file name '{path.stem}'"
+        )
+    body = match.group(2)
+    sections = SECTION.split(body)
+    texts: dict[str, str] = {}
+    for name, text in zip(sections[1::2], sections[2::2], strict=True):
+        texts[name.lower()] = text.strip()
+    if "system" not in texts or "user" not in texts:
+        raise PromptError(f"{path}: the body needs a '# system' and a '# user' section")
+    used = set(PLACEHOLDER.findall(texts["system"] + texts["user"]))
+    undeclared = sorted(used - set(inputs))
+    unused = sorted(set(inputs) - used)
+    if undeclared:
+        line = _line_of(raw, "{{")
+        raise PromptError(
+            f"{path}:{line}: placeholder(s) not declared in inputs: {', '.join(undeclared)}"
+        )
+    if unused:
+        raise PromptError(
+            f"{path}:{_line_of(raw, 'inputs')}: declared input(s) never used: {', '.join(unused)}"
+        )
+    return Prompt(
+        id=str(meta["id"]),
+        version=str(meta["version"]),
+        description=str(meta["description"]),
+        inputs=tuple(inputs),
+        system=texts["system"],
+        user=texts["user"],
+        path=path,
+        hash=hashlib.sha256(raw.encode()).hexdigest()[:12],
+    )
+
+
+class PromptLibrary:
+    """Built-in prompts, overridden by id from user folders (later folders win)."""
+
+    def __init__(self, prompts: Mapping[str, Prompt], overridden: Mapping[str, Path]) -> None:
+        self.prompts = dict(prompts)
+        self.overridden = dict(overridden)
+
+    @classmethod
+    def load(cls, extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> PromptLibrary:
+        prompts: dict[str, Prompt] = {}
+        overridden: dict[str, Path] = {}
+        dirs = ([BUILTIN_PROMPTS_DIR] if builtin else []) + list(extra_dirs)
+        for folder in dirs:
+            if not folder.is_dir():
+                raise PromptError(f"{folder}: prompts folder not found")
+            for path in sorted(folder.glob("*.md")):
+                prompt = parse_prompt(path)
+                if prompt.id in prompts:
+                    overridden[prompt.id] = prompts[prompt.id].path
+                prompts[prompt.id] = prompt
+        return cls(prompts, overridden)
+
+    def get(self, prompt_id: str) -> Prompt:
+        try:
+            return self.prompts[prompt_id]
+        except KeyError:
+            known = ", ".join(sorted(self.prompts)) or "none"
+            raise PromptError(f"no prompt with id '{prompt_id}' (known: {known})") from None
+
+    def render(self, prompt_id: str, **values: Any) -> RenderedPrompt:
+        return self.get(prompt_id).render(**values)
+
+
+def check_prompt_dirs(dirs: Sequence[Path]) -> list[str]:
+    """Every problem in the prompt files of `dirs`, one message each (empty: all good)."""
+    problems = []
+    for folder in dirs:
+        if not folder.is_dir():
+            problems.append(f"{folder}: prompts folder not found")
+            continue
+        for path in sorted(folder.glob("*.md")):
+            try:
+                parse_prompt(path)
+            except PromptError as exc:
+                problems.append(str(exc))
+    return problems

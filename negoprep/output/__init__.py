@@ -1,0 +1,1 @@
+"""Output: the dossier as data, its rendering, translated labels, rehearsal transcripts."""

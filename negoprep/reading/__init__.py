@@ -1,0 +1,1 @@
+"""Case reading: file readers, ingestion into passages, language, parts, and quote grounding."""
