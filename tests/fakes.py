@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from negoprep.llm.provider import ModelConfig
 
@@ -91,3 +93,23 @@ class ScriptedChatModel(BaseChatModel):
             return self._reply(messages)
         finally:
             record.ended = time.perf_counter()
+
+
+async def run_preparation(
+    deps: Any,
+    case_dir: Path,
+    *,
+    extra_agents: Sequence[Any] = (),
+    saver: BaseCheckpointSaver[str] | None = None,
+    config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run the preparation graph with `deps` (a `PrepDeps`) on `case_dir`; return its whole
+    final state (from the checkpointer: the graph's output is only the dossier)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from negoprep.graphs.preparation import build
+
+    graph = build(lambda context: deps, extra_agents).compile(checkpointer=saver or InMemorySaver())
+    cfg: Any = {"configurable": {"thread_id": "run"}, **(config or {})}
+    await graph.ainvoke({"case_dir": str(case_dir)}, cfg)
+    return dict((await graph.aget_state(cfg)).values)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from negoprep.llm.provider import AGENT_NAMES, ModelConfig, ResponseFormat
+from negoprep.llm.provider import ModelConfig, ResponseFormat
 
 DEFAULT_MODEL = "gpt-4.1"
 ENV_FILE = ".env"
@@ -79,6 +79,9 @@ class Settings:
     max_concurrency: int = 8
     """At most this many model calls at once (parts of a large case, parallel agents)."""
     max_attempts: int = 3
+    database_url: str | None = None
+    """NEGOPREP_DATABASE_URL: a PostgreSQL database for every run's checkpoints (default: a
+    SQLite file in each run folder)."""
 
     def for_agent(self, agent: str) -> ModelConfig:
         return self.per_agent.get(agent, self.default)
@@ -127,12 +130,12 @@ def from_env(*, model: str | None = None) -> Settings:
         )
 
     per_agent = {}
-    from negoprep.agents.registry import EXTRA_AGENTS
+    from negoprep.agents.registry import all_agents
 
-    for agent in (*AGENT_NAMES, *(a.name for a in EXTRA_AGENTS)):
-        name = _env(f"NEGOPREP_MODEL_{agent.upper()}")
+    for agent in all_agents():
+        name = _env(agent.model_setting)
         if name and not model:  # --model sets every agent's model
-            per_agent[agent] = config(name)
+            per_agent[agent.name] = config(name)
     max_parts = int(_number("NEGOPREP_MAX_PARTS", int, 60) or 60)
     return Settings(
         default=config(base_model),
@@ -145,7 +148,18 @@ def from_env(*, model: str | None = None) -> Settings:
         max_parts=max_parts,
         max_concurrency=max(1, int(_number("NEGOPREP_MAX_CONCURRENCY", int, 8) or 1)),
         max_attempts=int(_number("NEGOPREP_MAX_ATTEMPTS", int, 3) or 1),
+        database_url=_database_url(),
     )
+
+
+def _database_url() -> str | None:
+    url = _env("NEGOPREP_DATABASE_URL")
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(
+            "NEGOPREP_DATABASE_URL: give a PostgreSQL URL (postgresql://user@host:port/db), or "
+            "leave it unset to keep each run's checkpoints in its run folder"
+        )
+    return url or None
 
 
 NO_PROVIDER_HELP = """\

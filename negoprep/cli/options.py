@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from negoprep.errors import UserError
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -36,35 +31,3 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--prompts", action="append", type=Path, default=[], metavar="DIR", help="prompt overrides"
     )
-
-
-def selected_mode(args: argparse.Namespace) -> str:
-    """'replay', 'record', 'author' or 'live'; two of the first three together is an error."""
-    modes = [m for m in ("replay", "record", "author") if getattr(args, m) is not None]
-    if len(modes) > 1:
-        raise UserError(f"--{modes[0]} and --{modes[1]} cannot be used together")
-    return modes[0] if modes else "live"
-
-
-def replay_models(cassette: Path, sections: Sequence[str]) -> dict[str, str]:
-    """Agent -> model the cassette was recorded with (its manifest; later sections win).
-
-    Replay sends the same requests as the recording, so it must name the same models, whatever
-    the user's `.env` says; `--model` overrides this.
-    """
-    from negoprep.llm.provider import AGENT_NAMES
-    from negoprep.llm.recorder import MANIFEST
-
-    if not cassette.is_dir():
-        raise UserError(f"--replay: cassette folder not found: {cassette}")
-    manifest = cassette / MANIFEST
-    if not manifest.is_file():
-        return {}
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        merged: dict[str, Any] = {}
-        for section in sections:
-            merged.update(data.get(section, {}))
-        return {a: str(m["model"]) for a, m in merged.items() if a in AGENT_NAMES}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise UserError(f"{manifest}: not a valid cassette manifest ({exc})") from exc

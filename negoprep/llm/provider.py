@@ -18,7 +18,6 @@ from langchain_core.language_models import BaseChatModel
 from negoprep.llm.recorder import CALL_HEADER, AsyncRecordingTransport, Recorder, RecordingTransport
 
 ResponseFormat = Literal["json_schema", "json_object"]
-AGENT_NAMES = ("extractor", "challenger", "counterpart", "synthesis", "coach")
 
 
 @dataclass(frozen=True)
