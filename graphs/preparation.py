@@ -183,14 +183,17 @@ class Preparation:
         parts = sorted(state.get("part_profiles") or [], key=lambda p: p["index"])
         failed = state.get("part_failures") or []
         if not parts:
-            return {"failures": {extractor.NAME: "; ".join(failed) or "no part was extracted"}}
+            reason = "; ".join(failed) or "no part was extracted"
+            return {"planned": [], "failures": {extractor.NAME: reason}}
         partly = (
             "partly failed; the profile covers only the parts read: " + "; ".join(failed)
             if failed
             else ""
         )
+        # The parts' text has been sent; later checkpoints need not keep a copy of it.
+        done: Update = {"planned": []}
         if len(parts) == 1:
-            single: Update = {"profile": parts[0]["profile"]}
+            single: Update = {**done, "profile": parts[0]["profile"]}
             return single | ({"failures": {extractor.NAME: partly}} if partly else {})
         profile, calls, problems = await merge_profiles(
             self.deps(runtime).agents,
@@ -200,7 +203,7 @@ class Preparation:
             emit=lambda status, detail: _progress(extractor.NAME, status, detail),
         )
         reasons = [*problems, *([partly] if partly else [])]
-        result: Update = {"profile": profile, "calls": calls}
+        result: Update = {**done, "profile": profile, "calls": calls}
         if reasons:
             result["failures"] = {extractor.NAME: "; ".join(reasons)}
         return result

@@ -41,6 +41,15 @@ class ScriptedProvider:
     delay: float = 0.0
     config_overrides: dict[str, ModelConfig] = field(default_factory=dict)
     history: list[Call] = field(default_factory=list)
+    meet: set[str] = field(default_factory=set)
+    """Calls that must all be in flight at once: each waits for the others before answering,
+    and fails (`TimeoutError`) if they never are (a barrier, not a sleep)."""
+    _barrier: asyncio.Barrier | None = None
+
+    def barrier(self) -> asyncio.Barrier:
+        if self._barrier is None:
+            self._barrier = asyncio.Barrier(len(self.meet))
+        return self._barrier
 
     def config(self, agent: str) -> ModelConfig:
         return self.config_overrides.get(agent, ModelConfig(model=f"scripted-{agent}"))
@@ -88,6 +97,8 @@ class ScriptedChatModel(BaseChatModel):
         record = Call(self.agent, self.call, list(messages), dict(kwargs), time.perf_counter())
         self.provider.history.append(record)
         try:
+            if self.call in self.provider.meet:
+                await asyncio.wait_for(self.provider.barrier().wait(), timeout=20)
             if self.provider.delay:
                 await asyncio.sleep(self.provider.delay)
             return self._reply(messages)

@@ -63,7 +63,7 @@ async def run(
             raise TimeoutError("model timed out")
         return example_json(schemas[name], case, ["partial-alternatives"])
 
-    provider = ScriptedProvider(respond, delay=0.2)
+    provider = ScriptedProvider(respond, meet={"challenger", "counterpart", agent.name})
     deps = PrepDeps(
         agents=AgentDeps(models=provider, prompts=prompts, knowledge=KnowledgeBase.load())
     )
@@ -75,8 +75,7 @@ async def test_registered_agent_runs_in_parallel_and_lands_in_the_dossier(tmp_pa
     state, provider, prompts = await run(tmp_path)
     assert isinstance(state["extras"]["legitimacy"], LegitimacyReport)
     (extra,) = provider.calls("legitimacy")
-    (challenger,) = provider.calls("challenger")
-    assert extra.started < challenger.ended and challenger.started < extra.ended
+    assert not state.get("failures"), "the extra agent ran beside the challenger and counterpart"
     assert "Find objective criteria. Write in English." in str(extra.messages[0].content)
     dossier = assemble(
         state,
