@@ -46,6 +46,9 @@ class PrepContext(ModelContext):
     """The dossier's language; default: the case brief's, else the documents'."""
     max_parts: int | None = None
     """At most this many extraction calls for one case (default: NEGOPREP_MAX_PARTS, 60)."""
+    review: bool = False
+    """Pause after the extractor (a LangGraph `interrupt`) so the user can correct the deal
+    profile before the other agents work from it."""
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """The preparation graph: read the case -> extractor (map over parts) -> analysts in parallel ->
 synthesis -> dossier.
 
-    read_case -> plan -> extract_part (Send, one per part) -> merge -> challenger  --> synthesis
-                                                                    -> counterpart -/     |
-                                                                    -> extra agents/   assemble
+    read_case -> plan -> extract_part (Send, one per part) -> merge -> review -> challenger  -> synthesis
+                                                                              -> counterpart -/    |
+                                                                              -> extras ----/  write_dossier
+
+`review` pauses for the user only when the context asks for it (`review: true`).
 
 Every agent node catches its own failure and records it in `failures`: the run goes on with what
 succeeded, and the dossier says what failed and why. A run is one thread on a checkpointer, so an
@@ -23,12 +25,13 @@ from typing import Any, cast
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Overwrite, Send
+from langgraph.types import Overwrite, Send, interrupt
 
 from negoprep.agents import challenger, counterpart, extractor, synthesis
 from negoprep.agents.base import to_prompt_json
 from negoprep.agents.merge import merge_profiles
 from negoprep.agents.registry import EXTRA_AGENTS, AgentSpec, preparation_agents
+from negoprep.agents.review import profile_changes
 from negoprep.graphs.context import DepsFactory, PrepContext, PrepDeps
 from negoprep.graphs.state import PartInput, PrepInput, PrepOutput, PrepState
 from negoprep.llm.errors import describe_failure
@@ -64,6 +67,13 @@ def _needs_profile(agent: str, state: PrepState) -> Update | None:
             "failures": {agent: "skipped: there is no deal profile because the extractor failed"}
         }
     return None
+
+
+def case_brief(state: PrepState, agent: str) -> str:
+    """The case brief as `agent`'s prompt gets it: with the user's note for it, if any."""
+    text = state["case"].brief_text()
+    note = (state.get("notes") or {}).get(agent)
+    return f"{text}\n- The user's note for this analysis: {note}" if note else text
 
 
 def route_parts(state: PrepState) -> list[Send] | str:
@@ -108,17 +118,42 @@ class Preparation:
         }
         previous = state.get("case")
         if previous is None:
-            return update
+            return update | self._redo(state, dict(state.get("redo") or {}))
         changed = changed_sources(previous, case)
         if language != state.get("language"):
             changed.append(f"language: {state.get('language')} -> {language}")
-        if changed or extractor.NAME in (state.get("failures") or {}):
+        redo = dict(state.get("redo") or {})
+        if changed or extractor.NAME in (state.get("failures") or {}) or extractor.NAME in redo:
             # Everything rests on the deal profile: re-extract what is missing (all of it if a
             # document changed), then every analysis runs again on the new profile.
             update |= {a.key: None for a in self.agents if a.name in _BUILTIN}
             update |= {"extras": Overwrite({}), "knowledge_used": [], "reread": changed}
-        if changed:
+            update |= {"reviewed": False, "user_changes": []}
+        if changed or extractor.NAME in redo:
             update["part_profiles"] = Overwrite([])
+        return update | self._redo(state, redo)
+
+    def _redo(self, state: PrepState, redo: dict[str, str]) -> Update:
+        """Forget the outputs of the agents to redo and of what depends on them; keep the notes.
+
+        Raises `ValueError` for an agent name the graph does not have."""
+        if not redo:
+            return {}
+        by_name = {a.name: a for a in self.agents}
+        unknown = sorted(set(redo) - set(by_name))
+        if unknown:
+            known = ", ".join(by_name)
+            raise ValueError(f"redo: no agent named {', '.join(unknown)} (known: {known})")
+        update: Update = {"redo": {}, "notes": {k: v for k, v in redo.items() if v}}
+        for name in redo:
+            spec = by_name[name]
+            if spec.name not in _BUILTIN:
+                kept = {k: v for k, v in (state.get("extras") or {}).items() if k not in redo}
+                update["extras"] = Overwrite(kept)
+            else:
+                update[spec.key] = None
+            if spec.phase != "synthesise":
+                update[by_name[synthesis.NAME].key] = None
         return update
 
     async def plan(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
@@ -137,7 +172,7 @@ class Preparation:
                 total=len(kept),
                 scope=part.scope(i, len(kept), case),
                 documents=render_passages(case, part.passages),
-                case_brief=case.brief_text(),
+                case_brief=case_brief(state, extractor.NAME),
                 language=state["language"],
             )
             for i, part in enumerate(kept, start=1)
@@ -198,7 +233,7 @@ class Preparation:
         profile, calls, problems = await merge_profiles(
             self.deps(runtime).agents,
             [(p["scope"], p["profile"]) for p in parts],
-            brief=state["case"].brief_text(),
+            brief=case_brief(state, extractor.NAME),
             language=state["language"],
             emit=lambda status, detail: _progress(extractor.NAME, status, detail),
         )
@@ -207,6 +242,26 @@ class Preparation:
         if reasons:
             result["failures"] = {extractor.NAME: "; ".join(reasons)}
         return result
+
+    async def review(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        """With `review` in the context, pause for the user to correct the deal profile.
+
+        The run waits at a LangGraph `interrupt` whose value is `{"kind": "review", "profile":
+        <the profile as JSON>}`; it continues with `Command(resume=<the corrected profile as
+        JSON>)`. Nothing precedes the interrupt: the node runs again from the top on resume.
+        Raises `pydantic.ValidationError` for a correction that is not a deal profile.
+        """
+        context = runtime.context or PrepContext()
+        profile = state.get("profile")
+        if not context.review or state.get("reviewed") or profile is None:
+            return {}
+        corrected = interrupt({"kind": "review", "profile": profile.model_dump(mode="json")})
+        revised = extractor.DealProfile.model_validate(corrected)
+        return {
+            "profile": revised,
+            "reviewed": True,
+            "user_changes": profile_changes(profile, revised),
+        }
 
     async def challenge(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         if state.get("challenge") is not None:
@@ -219,7 +274,7 @@ class Preparation:
         async def work() -> Update:
             result, used = await challenger.challenge(
                 self.deps(runtime).agents,
-                brief=state["case"].brief_text(),
+                brief=case_brief(state, challenger.NAME),
                 profile=profile,
                 language=state["language"],
             )
@@ -241,7 +296,7 @@ class Preparation:
         async def work() -> Update:
             result = await counterpart.profile_counterpart(
                 deps,
-                brief=state["case"].brief_text(),
+                brief=case_brief(state, counterpart.NAME),
                 profile=profile,
                 documents=documents,
                 language=state["language"],
@@ -264,7 +319,7 @@ class Preparation:
             async def work() -> Update:
                 result = await agent.run(
                     self.deps(runtime).agents,
-                    brief=state["case"].brief_text(),
+                    brief=case_brief(state, agent.name),
                     profile=profile,
                     language=state["language"],
                 )
@@ -298,7 +353,7 @@ class Preparation:
         async def work() -> Update:
             result = await synthesis.synthesise(
                 self.deps(runtime).agents,
-                brief=state["case"].brief_text(),
+                brief=case_brief(state, synthesis.NAME),
                 deal_profile=to_prompt_json(profile),
                 challenge=to_prompt_json(report),
                 counterpart=to_prompt_json(other),
@@ -343,6 +398,7 @@ def build(
     # The node reads a PartInput (sent by `route_parts`), not the graph state.
     builder.add_node("extract_part", cast(Any, nodes.extract_part), input_schema=PartInput)
     builder.add_node("merge", nodes.merge)
+    builder.add_node("review", nodes.review)
     builder.add_node(challenger.NAME, nodes.challenge)
     builder.add_node(counterpart.NAME, nodes.simulate_counterpart)
     builder.add_node(synthesis.NAME, nodes.synthesise)
@@ -351,11 +407,12 @@ def build(
     builder.add_edge("read_case", "plan")
     builder.add_conditional_edges("plan", route_parts, ["extract_part", "merge"])
     builder.add_edge("extract_part", "merge")
+    builder.add_edge("merge", "review")
     analysts = [challenger.NAME, counterpart.NAME, *(a.name for a in nodes.extras)]
     for agent in nodes.extras:
         builder.add_node(agent.name, cast(Any, nodes.extra_node(agent)))
     for name in analysts:
-        builder.add_edge("merge", name)
+        builder.add_edge("review", name)
     builder.add_edge(analysts, synthesis.NAME)
     builder.add_edge(synthesis.NAME, "write_dossier")
     builder.add_edge("write_dossier", END)

@@ -8,7 +8,7 @@ agent's output under the state key the agent table gives it (`negoprep.agents.re
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from pydantic import BaseModel
 
@@ -32,6 +32,9 @@ def merge_extras(left: dict[str, BaseModel], right: dict[str, BaseModel]) -> dic
 class PrepInput(TypedDict):
     case_dir: str
     """The case folder (absolute, or relative to the process's working folder)."""
+    redo: NotRequired[dict[str, str]]
+    """Agent name -> the user's note: run that agent again (and what depends on it), with the
+    note in its prompt. The earlier dossier stays in the run folder's `previous/`."""
 
 
 class PrepOutput(TypedDict, total=False):
@@ -83,3 +86,9 @@ class PrepState(PrepInput, PrepOutput, total=False):
     """Every model call made, over every pass of the run: agent, model, prompt, tokens, time."""
     failures: Annotated[dict[str, str], merge_failures]
     """Agent name -> why it failed or was skipped (this pass)."""
+    notes: Annotated[dict[str, str], merge_failures]
+    """Agent name -> the user's note for it (from a redo), kept for later passes."""
+    reviewed: bool
+    """Whether the user has reviewed (and perhaps corrected) the deal profile."""
+    user_changes: list[str]
+    """What the user changed in the deal profile at the review, one line each."""

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langgraph.types import Command
+
 from negoprep.app import runs
 from negoprep.app.checkpoints import open_checkpointer
 from negoprep.app.deps import PREPARATION_SECTION, Wiring, wire
@@ -52,6 +54,15 @@ class PrepareRequest:
     model: str | None = None
     kb: list[Path] = field(default_factory=list)
     prompts: list[Path] = field(default_factory=list)
+    review: bool = False
+    """Pause after the extractor so the user can correct the deal profile."""
+    reviewed_profile: dict[str, Any] | None = None
+    """The corrected deal profile for a run paused for review (default: the run's review file,
+    as the user edited it)."""
+    redo: str | None = None
+    """With `resume`: run this agent again, and what depends on it."""
+    note: str | None = None
+    """The user's note for the agent to redo, added to its prompt."""
 
 
 @dataclass
@@ -59,13 +70,16 @@ class PrepareResult:
     """A finished run: where it is, the dossier, and what the exit code should be."""
 
     run_dir: Path
-    dossier: Dossier
+    dossier: Dossier | None
+    """None while the run waits for the user's review."""
     archived: Path | None
     """Where the previous dossier went (resumed runs)."""
     reread: list[str]
     """Documents new, changed or removed since the run's previous pass."""
     exit_code: int
-    """0 complete; 1 written but an agent, a call or a file failed."""
+    """0 complete (or waiting for review); 1 written but an agent, a call or a file failed."""
+    review_file: Path | None = None
+    """Set while the run waits for review: the deal profile to correct (YAML)."""
 
 
 @dataclass
@@ -110,9 +124,22 @@ def plan_run(request: PrepareRequest, settings: Settings | None = None) -> Plann
         kb=[str(p.resolve()) for p in request.kb],
         prompts=[str(p.resolve()) for p in request.prompts],
         language=request.language,
+        review=request.review,
     )
+    if request.redo is not None:
+        _check_redo(request)
     wiring = wire(context, settings=settings, manifest_sections=(PREPARATION_SECTION,))
     return PlannedRun(request, case, case_dir.resolve(), context, wiring)
+
+
+def _check_redo(request: PrepareRequest) -> None:
+    from negoprep.agents.registry import preparation_agents
+
+    names = [a.name for a in preparation_agents()]
+    if request.resume is None:
+        raise UserError("--redo needs --resume RUN_DIR: the run whose section to write again")
+    if request.redo not in names:
+        raise UserError(f"--redo {request.redo}: no such agent (one of: {', '.join(names)})")
 
 
 def _as_before(request: PrepareRequest, before: dict[str, Any]) -> PrepareRequest:
@@ -124,6 +151,7 @@ def _as_before(request: PrepareRequest, before: dict[str, Any]) -> PrepareReques
                 setattr(request, mode, before[mode])
                 break
     request.model = request.model or before.get("model")
+    request.review = request.review or bool(before.get("review"))
     request.language = request.language or before.get("language")
     request.kb = request.kb or [Path(p) for p in before.get("kb", [])]
     request.prompts = request.prompts or [Path(p) for p in before.get("prompts", [])]
@@ -165,11 +193,18 @@ async def execute(
         graph = graph_builder.compile(checkpointer=saver, name="preparation")
         snapshot = await graph.aget_state(config)
         before: Case | None = snapshot.values.get("case")
+        waiting = review_request(snapshot)
         interrupted = bool(snapshot.next) and before is not None
         unchanged = before is not None and not changed_sources(before, planned.case)
-        graph_input: PrepInput | None = (
-            None if interrupted and unchanged else {"case_dir": str(planned.case_dir)}
-        )
+        graph_input: Any
+        if waiting is not None and unchanged:
+            graph_input = Command(resume=_corrected_profile(planned.request, run.path, waiting))
+        elif interrupted and unchanged and planned.request.redo is None:
+            graph_input = None
+        else:
+            graph_input = PrepInput(case_dir=str(planned.case_dir))
+            if planned.request.redo is not None:
+                graph_input["redo"] = {planned.request.redo: planned.request.note or ""}
         stream: Any = graph.astream(
             graph_input,
             config,
@@ -179,7 +214,18 @@ async def execute(
         )
         async for event in stream:
             emit(event)
-        values = (await graph.aget_state(config)).values
+        snapshot = await graph.aget_state(config)
+        values = snapshot.values
+        waiting = review_request(snapshot)
+    if waiting is not None:
+        return PrepareResult(
+            run_dir=run.path,
+            dossier=None,
+            archived=None,
+            reread=list(values.get("reread") or []),
+            exit_code=0,
+            review_file=write_review_file(run.path, waiting),
+        )
     dossier = Dossier.model_validate(values["dossier"])
     archived = runs.archive_previous(run.path) if planned.request.resume else None
     runs.write_outputs(run.path, values["dossier"], values["dossier_md"])
@@ -196,6 +242,71 @@ async def execute(
         reread=list(values.get("reread") or []),
         exit_code=1 if failed else 0,
     )
+
+
+REVIEW_FILE = "review/deal-profile.yaml"
+
+
+def review_request(snapshot: Any) -> dict[str, Any] | None:
+    """The deal profile a paused run waits to have reviewed, or None if it is not waiting."""
+    for task in getattr(snapshot, "tasks", ()):
+        for pending in task.interrupts:
+            value = pending.value
+            if isinstance(value, dict) and value.get("kind") == "review":
+                return dict(value["profile"])
+    return None
+
+
+def write_review_file(run_dir: Path, profile: dict[str, Any]) -> Path:
+    """The deal profile as YAML for the user to correct; kept if already there (the user's
+    edits are never overwritten)."""
+    import yaml
+
+    from negoprep.files import write_text_atomic
+
+    path = run_dir / REVIEW_FILE
+    if not path.exists():
+        header = (
+            "# The deal profile the extractor wrote. Correct it: change which side is ours, the\n"
+            "# parties, elements, facts, interests; delete what is wrong; add what the documents\n"
+            "# miss (items you add need no citations: the dossier lists them as your own).\n"
+            "# Then continue the run: negoprep prepare --resume RUN_DIR\n"
+        )
+        body = yaml.safe_dump(profile, allow_unicode=True, sort_keys=False, width=100)
+        write_text_atomic(path, header + body)
+    return path
+
+
+def _corrected_profile(
+    request: PrepareRequest, run_dir: Path, waiting: dict[str, Any]
+) -> dict[str, Any]:
+    """The correction to continue a paused run with, checked against the deal profile's schema.
+
+    Raises `UserError` naming the review file and what is wrong with it."""
+    import yaml
+    from pydantic import ValidationError
+
+    from negoprep.agents.extractor import DealProfile
+
+    if request.reviewed_profile is not None:
+        data: Any = request.reviewed_profile
+        where = "the corrected profile"
+    else:
+        path = run_dir / REVIEW_FILE
+        if not path.is_file():
+            return waiting
+        where = str(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise UserError(f"{path}: cannot be read as YAML ({exc})") from exc
+    try:
+        return DealProfile.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise UserError(f"{where}: not a deal profile ({problems})") from exc
 
 
 async def prepare_case(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from negoprep.cli.options import add_model_options
+from negoprep.errors import UserError
 
 if TYPE_CHECKING:
     from negoprep.app.prepare import PrepareRequest
@@ -29,6 +31,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--resume", type=Path, metavar="RUN_DIR", help="retry what failed in an earlier run"
     )
+    p.add_argument(
+        "--review",
+        action="store_true",
+        help="pause after the extractor so you can correct the deal profile before the others run",
+    )
+    p.add_argument(
+        "--redo",
+        metavar="AGENT",
+        help="with --resume: write this agent's section again (and what depends on it)",
+    )
+    p.add_argument("--note", help="with --redo: a note for that agent, e.g. who decides")
     add_model_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=run)
@@ -49,6 +62,9 @@ def request_of(args: argparse.Namespace) -> PrepareRequest:
         model=args.model,
         kb=list(args.kb),
         prompts=list(args.prompts),
+        review=args.review,
+        redo=args.redo,
+        note=args.note,
     )
 
 
@@ -95,9 +111,26 @@ async def _prepare(request: PrepareRequest, progress: Progress, state: dict[str,
             progress.event(event)
 
     result = await prepare_case(request, on_event=on_event)
+    while result.review_file is not None:
+        if not sys.stdin.isatty():
+            print(
+                f"\nThe run waits for your review of the deal profile. Correct {result.review_file},\n"
+                f"then continue with: negoprep prepare --resume {result.run_dir}"
+            )
+            return 0
+        print(f"\nReview the deal profile: correct {result.review_file} in your editor,")
+        input("then press Enter to continue (Ctrl-C to stop; continue later with --resume) ")
+        follow = replace(request, resume=result.run_dir, case_dir=None, out=None)
+        try:
+            result = await prepare_case(follow, on_event=on_event)
+        except UserError as exc:  # a correction that is not a deal profile: fix it and go on
+            print(f"negoprep: {exc}", file=sys.stderr)
+    assert result.dossier is not None
     for line in result.reread:
         progress.say(f"  (read again: {line})")
     if result.archived:
         progress.say(f"  (the previous dossier was moved to {result.archived})")
+    for line in result.dossier.user_changes:
+        progress.say(f"  (your review: {line})")
     print(summary(result.dossier, result.run_dir, progress.elapsed()))
     return result.exit_code

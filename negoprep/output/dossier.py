@@ -70,6 +70,13 @@ class Dossier(BaseModel):
     prompts: list[PromptRef]
     calls: list[CallRecord]
     mode: str = Field(description="live, record, replay or author, and the cassette folder.")
+    user_changes: list[str] = Field(
+        default_factory=list,
+        description="What the user changed in the deal profile before the other agents ran.",
+    )
+    notes: dict[str, str] = Field(
+        default_factory=dict, description="Agent -> the user's note it was run again with."
+    )
 
     def check_for(self, passage_id: str, quote: str) -> CitationCheck | None:
         for check in self.citation_checks:
@@ -151,6 +158,8 @@ def assemble(
         prompts=prompt_refs,
         calls=calls,
         mode=mode,
+        user_changes=list(state.get("user_changes") or []),
+        notes=dict(state.get("notes") or {}),
     )
 
 
