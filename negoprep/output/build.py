@@ -38,6 +38,8 @@ from negoprep.reading.case import LANGUAGE_NAMES
 from negoprep.reading.grounding import clean_id, quote_spans
 
 UNVERIFIED = "⚠ unverified"
+RESERVED_IDS = ("source-passages", "sources-title", "dossier", "contents", "toc-title")
+"""Element ids the reading page uses itself; section ids never take them."""
 AGENT_OUTPUTS = {
     "extractor": "profile",
     "challenger": "challenge",
@@ -54,6 +56,7 @@ PAGE_LABELS = (
     "quote highlighted",
     "no highlight: the quote was not verified in this passage",
     "Only the passages the dossier cites are kept with it.",
+    "Point at a citation to see its quote; select it to open its passage here, the quote highlighted.",
 )
 
 
@@ -81,7 +84,7 @@ class Builder:
         self.intro: list[Block] = []
         self.sections: list[Section] = []
         self._current: Section | None = None
-        self._ids: set[str] = set()
+        self._ids: set[str] = set(RESERVED_IDS)
         self._cites = 0
         self._checks = {(c.passage_id, c.quote): i for i, c in enumerate(dossier.citation_checks)}
         self._passages = dossier.case.passage_map()

@@ -162,6 +162,9 @@ NB: dict[str, str] = {
     "no highlight: the quote was not verified in this passage": (
         "ingen utheving: sitatet ble ikke verifisert i dette avsnittet"
     ),
+    "Point at a citation to see its quote; select it to open its passage here, the quote highlighted.": (
+        "Pek på en kildehenvisning for å se sitatet; velg den for å åpne avsnittet her, med sitatet uthevet."
+    ),
     "Only the passages the dossier cites are kept with it.": (
         "Bare avsnittene dossieret viser til, følger med det."
     ),
