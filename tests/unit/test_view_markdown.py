@@ -54,7 +54,9 @@ def test_citations_carry_checks_and_verified_quotes_their_exact_match() -> None:
             assert c.source in passages
             text = passages[c.source].text
             (start, end), *_ = c.spans
-            assert " ".join(text[start:end].split()).casefold() in " ".join(c.quote.split()).casefold()
+            assert (
+                " ".join(text[start:end].split()).casefold() in " ".join(c.quote.split()).casefold()
+            )
             marked = "".join(t for t, checks in passages[c.source].highlights if c.check in checks)
             assert marked and marked in text
 
