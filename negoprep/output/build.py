@@ -241,6 +241,11 @@ def header(b: Builder) -> None:
     )
     for agent, reason in d.failures.items():
         b.add(Notice([inl("⚠ ", B(f"{agent}:"), f" {reason}")]))
+    if d.user_changes:
+        title = B(f"{t('Your review of the deal profile')}:")
+        b.add(Notice([inl(title, f" {line}") for line in d.user_changes]))
+    for agent, note in d.notes.items():
+        b.add(Notice([inl(B(f"{agent}:"), f" {t('written again with your note')}: {note}")]))
     problems = [doc for doc in d.case.documents if doc.problems]
     if problems:
         line: list[Inline] = [Text(f"{t('Files with problems')}: ")]

@@ -24,6 +24,8 @@ NB: dict[str, str] = {
     "of": "av",
     "marked": "merket",
     "Files with problems": "Filer med problemer",
+    "Your review of the deal profile": "Din gjennomgang av avtaleprofilen",
+    "written again with your note": "skrevet på nytt med din merknad",
     "One-page brief": "Sammendrag på én side",
     "Goal": "Mål",
     "Walk-away": "Smertegrense",

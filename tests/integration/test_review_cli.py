@@ -67,6 +67,8 @@ def test_review_waits_for_the_corrected_profile_then_continues(
     assert "the CFO decides" in json.dumps(stub.requests[1].body)
     dossier = json.loads((run_dir / "dossier.json").read_text())
     assert any(line.startswith("counterpart: ") for line in dossier["user_changes"])
+    markdown = (run_dir / "dossier.md").read_text()
+    assert "**Your review of the deal profile:** counterpart: " in markdown
     assert calls(stub).count("extractor") == 1
 
 
@@ -95,6 +97,10 @@ def test_redo_one_section_with_a_note(
     assert sorted(calls(stub)) == ["counterpart", "synthesis"]
     assert note in json.dumps(stub.requests[0].body)
     assert json.loads((run_dir / "dossier.json").read_text())["notes"] == {"counterpart": note}
+    assert (
+        f"**counterpart:** written again with your note: {note}"
+        in (run_dir / "dossier.md").read_text()
+    )
     assert list((run_dir / "previous").iterdir()), "the earlier version stays available"
     capsys.readouterr()
     assert main(["prepare", "--resume", str(run_dir), "--redo", "nobody"]) == 2
