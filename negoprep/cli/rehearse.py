@@ -20,7 +20,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options, replay_models, selected_mode
+from negoprep.cli.options import (
+    add_model_options,
+    command_line,
+    model_flags,
+    replay_models,
+    selected_mode,
+)
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -253,8 +259,9 @@ async def _rehearse(args: argparse.Namespace, cfg: Settings, run_dir: Path, mode
             RehearsalContext(deps=deps),
             run_dir,
             lambda name: load_setup(run_dir, name),
+            resume_command=command_line("rehearse", str(run_dir), *model_flags(args)),
         )
-        await chat.open(args.session)
+        await chat.open(args.session, new_if_ended=items is not None)
         if items is not None:
             code = await chat.run_script(items)
         else:
