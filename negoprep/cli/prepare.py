@@ -20,8 +20,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "prepare",
         help="write a preparation dossier for a case folder",
         description="Read a folder of case documents and write dossier.md and dossier.json.",
+        usage="%(prog)s CASE_DIR [options]\n       %(prog)s --resume RUN_DIR [CASE_DIR] [options]",
     )
-    p.add_argument("case_dir", nargs="?", type=Path, help="folder with the case documents")
+    p.add_argument(
+        "case_dir",
+        nargs="?",
+        type=Path,
+        metavar="CASE_DIR",
+        help="folder with the case documents (required unless --resume RUN_DIR is given)",
+    )
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under runs/)")
     p.add_argument(
         "--language", help="language of the dossier (default: the brief's, else the documents')"
