@@ -47,10 +47,8 @@ def test_the_readme_rehearsal_twice_runs_the_second_in_a_new_session(
     assert second["setup"]["session"] == "main-2" and first["ended"]
 
     reopen = suggested(out, "To reopen 'main' instead:")
-    assert reopen == ["rehearse", str(run_dir), "--replay", str(authored["cassette"])] + [
-        "--session",
-        "main",
-    ]
+    cassette = str(authored["cassette"])
+    assert reopen == ["rehearse", str(run_dir), "--replay", cassette, "--session", "main"]
 
 
 def test_a_stopped_script_suggests_a_command_that_continues_it(
