@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options, replay_models, selected_mode
+from negoprep.cli.options import (
+    add_model_options,
+    command_line,
+    model_flags,
+    replay_models,
+    selected_mode,
+)
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -50,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             raise
         print(
             f"\nnegoprep: interrupted. What finished is saved in {run_dir}; continue with:\n"
-            f"  negoprep prepare --resume {run_dir}",
+            f"  {command_line('prepare', '--resume', str(run_dir), *model_flags(args))}",
             file=sys.stderr,
         )
         return 130
@@ -164,7 +170,8 @@ async def _prepare(args: argparse.Namespace) -> int:
         _write_manifest(cassette, mode, models)
     if archived:
         progress.say(f"  (the previous dossier was moved to {archived})")
-    print(summary(dossier, run_dir, progress.elapsed()))
+    resume = command_line("prepare", "--resume", str(run_dir), *model_flags(args))
+    print(summary(dossier, run_dir, progress.elapsed(), resume))
     bad_files = any(d.status in ("unreadable", "skipped") for d in case.documents)
     return 1 if dossier.failures or dossier.part_failures or bad_files else 0
 

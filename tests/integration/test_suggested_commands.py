@@ -1,5 +1,6 @@
-"""`negoprep rehearse` run again as the README shows it, and every command it suggests, run as
-suggested: a second script run gets a new session, and a suggestion keeps the flags used."""
+"""Commands the program suggests, run as suggested: they keep the flags the user gave (a replay
+is continued as a replay), and the README's rehearsal run twice gets a new session the second
+time instead of failing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from test_rehearse_cli import (  # noqa: F401 - the fixtures are used by name
 
 from negoprep.cli.main import main
 from negoprep.llm.prompts import BUILTIN_PROMPTS_DIR
+
+CASE = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
 
 
 def suggested(out: str, after: str) -> list[str]:
@@ -79,3 +82,23 @@ def test_a_stopped_script_suggests_a_command_that_continues_it(
     assert main([*argv, "--script", str(undo)]) == 0
     data = transcript(run_dir)
     assert [t["user"] for t in data["exchanges"]] == [OPENING] and not data.get("pending")
+
+
+def test_a_failed_preparation_suggests_a_resume_with_the_same_answer_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partial = tmp_path / "partial"
+    shutil.copytree(CASE / "cassettes", partial)
+    for entry in partial.glob("counterpart-*.json"):
+        entry.unlink()
+    run = tmp_path / "run"
+    assert main(["prepare", str(CASE), "--replay", str(partial), "--out", str(run), "-q"]) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("To retry only what failed: "))
+    argv = shlex.split(line.removeprefix("To retry only what failed: "))
+    assert argv == ["negoprep", "prepare", "--resume", str(run), "--replay", str(partial)]
+
+    assert main(argv[1:]) == 1, "the same recordings: the same call still missing"
+    captured = capsys.readouterr()
+    assert "replay: no recording for call 'counterpart'" in captured.out
+    assert "No LLM provider" not in captured.err
