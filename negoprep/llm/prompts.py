@@ -181,7 +181,19 @@ class PromptLibrary:
         self.overridden = dict(overridden)
 
     @classmethod
-    def load(cls, extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> PromptLibrary:
+    def load(
+        cls,
+        extra_dirs: Sequence[Path] = (),
+        *,
+        builtin: bool = True,
+        added_ids: Iterable[str] = (),
+    ) -> PromptLibrary:
+        """The built-in prompts (unless `builtin=False`), overridden from `extra_dirs` in order.
+
+        `added_ids` are ids the folders may add besides the built-in ones (the prompt of an
+        agent registered in code rather than shipped in `prompts/`). Raises PromptError for a
+        missing folder, a broken file, or a file whose id is neither built-in nor added.
+        """
         prompts: dict[str, Prompt] = {}
         overridden: dict[str, Path] = {}
         dirs = ([BUILTIN_PROMPTS_DIR] if builtin else []) + list(extra_dirs)
@@ -189,7 +201,7 @@ class PromptLibrary:
             if not folder.is_dir():
                 raise PromptError(f"{folder}: prompts folder not found")
         if builtin:
-            check_override_ids(extra_dirs)
+            check_override_ids(extra_dirs, [*builtin_ids(), *added_ids])
         for folder in dirs:
             for path in sorted(folder.glob("*.md")):
                 prompt = parse_prompt(path)

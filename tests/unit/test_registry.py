@@ -65,7 +65,7 @@ async def run(
     case = load_case(Path(__file__).resolve().parents[2] / "cases" / "supplier-claim")
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "legitimacy.md").write_text(PROMPT)
-    prompts = PromptLibrary.load([tmp_path / "prompts"])
+    prompts = PromptLibrary.load([tmp_path / "prompts"], added_ids=[AGENT.name])
 
     def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
         if fail and agent == "legitimacy":
