@@ -176,7 +176,7 @@ def after_listen(
 
 async def retry(state: RehearsalState) -> Update:
     if not state.get("pending"):
-        return {"notice": "Nothing to retry: there is no unanswered turn."}
+        return {"notice": "Nothing to retry: no unanswered turn, and no failed /hint or /debrief."}
     return {}
 
 

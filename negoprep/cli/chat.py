@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -25,7 +24,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from negoprep.cli.interrupt import interruptible, read_line
+from negoprep.cli.terminal import WrappingWriter, interruptible, read_line
 from negoprep.errors import UserError
 from negoprep.files import write_json_atomic, write_text_atomic
 from negoprep.graphs.rehearsal import GRAPH_COMMANDS, REDOABLE
@@ -58,6 +57,7 @@ INTERRUPTED = 130
 
 
 def check_session_name(name: str) -> str:
+    """`name` if it can name a session (and its folder); else a UserError saying why."""
     if not SESSION_NAME.match(name):
         raise UserError(
             f"session name '{name}': use letters, digits, '.', '_' or '-' (at most 64 characters)"
@@ -96,46 +96,6 @@ def parse_script(text: str) -> list[str]:
         if turn:
             items.append(" ".join(turn))
     return items
-
-
-class WrappingWriter:
-    """Writes text, streamed in pieces or not, wrapped at word boundaries on a terminal."""
-
-    def __init__(self, out: TextIO, width: int | None = None) -> None:
-        self.out = out
-        if width is None:
-            width = shutil.get_terminal_size().columns if out.isatty() else 0
-        self.width = min(width, 100) if width >= 40 else 0
-        self.column = 0
-        self.spaces = 0
-        """Spaces seen but not written yet: a line never ends in one or starts with one."""
-
-    def write_verbatim(self, text: str) -> None:
-        """Write `text` unwrapped (a command to copy must not be broken across lines)."""
-        self.out.write(" " * self.spaces + text if self.column else text)
-        self.spaces = 0
-        self.column = len(text) - text.rfind("\n") - 1 if "\n" in text else self.column + len(text)
-        self.out.flush()
-
-    def write(self, text: str) -> None:
-        if not self.width:
-            self.out.write(text)
-            self.out.flush()
-            return
-        for piece in re.split(r"(\n| )", text):
-            if piece == "\n":
-                self.out.write("\n")
-                self.column = self.spaces = 0
-            elif piece == " ":
-                self.spaces += 1
-            elif piece:
-                if self.column and self.column + self.spaces + len(piece) > self.width:
-                    self.out.write("\n")
-                    self.column = self.spaces = 0
-                self.out.write(" " * self.spaces + piece)
-                self.column += self.spaces + len(piece)
-                self.spaces = 0
-        self.out.flush()
 
 
 class ChatSession:
@@ -263,6 +223,7 @@ class ChatSession:
 
     @property
     def replay_miss(self) -> bool:
+        """Whether the last failure was a replay with no recording (retrying cannot help)."""
         return str(self.values.get("error") or "").startswith("replay:")
 
     def advice(self) -> str:

@@ -47,7 +47,7 @@ def spawn_live(run: Path, base_url: str, cwd: Path) -> pexpect.spawn:
         cwd=str(cwd),
         env=env,
         encoding="utf-8",
-        timeout=60,
+        timeout=120,
         dimensions=(50, 200),
     )
     child.setecho(False)
