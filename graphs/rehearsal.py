@@ -3,7 +3,8 @@
 `listen` waits for the user with `interrupt()` (and does nothing before it, since a node re-runs
 from the top on resume). A turn is kept in `pending` until the counterpart's reply has been
 written, so a failed model call loses nothing: the failure is recorded in `error` and the graph
-waits again; `/retry` sends the same turn again (re-using its assessment if that succeeded).
+waits again; `/retry` sends the same turn again (re-using its assessment if that succeeded), or,
+when the last thing that failed was a `/hint` or `/debrief`, runs that command again.
 
 The counterpart's reply streams as `custom` events (`{"kind": "token", "text": ...}`); the
 checkpointer keeps one thread per session, so a session can be resumed after a restart.
@@ -39,6 +40,8 @@ from negoprep.llm.prompts import PromptError
 
 Update = dict[str, Any]
 GRAPH_COMMANDS = ("/hint", "/debrief", "/undo", "/retry", "/end")
+REDOABLE = ("/hint", "/debrief")
+"""Commands that `/retry` runs again when they were the last thing and failed."""
 
 
 def _emit(kind: str, **data: Any) -> None:
@@ -145,8 +148,11 @@ async def listen(state: RehearsalState) -> Update:
     turn = len(state.get("exchanges") or []) + 1
     text = str(interrupt({"session": state["setup"]["session"], "turn": turn})).strip()
     cleared: Update = {"notice": None, "error": None}
-    if text.lower() in GRAPH_COMMANDS:
-        return {**cleared, "inbox": text.lower()}
+    command = text.lower()
+    if command == "/retry" and state.get("error") and state.get("inbox") in REDOABLE:
+        command = str(state["inbox"])  # /retry after a failed /hint or /debrief runs it again
+    if command in GRAPH_COMMANDS:
+        return {**cleared, "inbox": command}
     takes = dict(state.get("takes") or {})
     takes[str(turn)] = takes.get(str(turn), 0) + 1
     label = f"rehearsal.turn-{turn}" + (f".take-{takes[str(turn)]}" if takes[str(turn)] > 1 else "")
@@ -173,7 +179,7 @@ def after_listen(
 
 async def retry(state: RehearsalState) -> Update:
     if not state.get("pending"):
-        return {"notice": "Nothing to retry: there is no unanswered turn."}
+        return {"notice": "Nothing to retry: no unanswered turn, and no failed /hint or /debrief."}
     return {}
 
 

@@ -23,6 +23,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     finish_reason: str = "stop"
+    hold: threading.Event | None = None
+    """Send only the first piece of the body, then the rest once this is set (a stalled stream)."""
 
 
 @dataclass
@@ -149,7 +151,16 @@ class StubOpenAI:
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    if reply.hold is not None:
+                        cut = payload.index(b"\n\n") + 2 if b"\n\n" in payload else 1
+                        self.wfile.write(payload[:cut])
+                        self.wfile.flush()
+                        reply.hold.wait()
+                        payload = payload[cut:]
+                    self.wfile.write(payload)
+                except OSError:  # the client went away (a stopped stream)
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

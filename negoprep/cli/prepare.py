@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options
+from negoprep.cli.options import add_model_options, command_line, model_flags
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -22,8 +22,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "prepare",
         help="write a preparation dossier for a case folder",
         description="Read a folder of case documents and write dossier.md and dossier.json.",
+        usage="%(prog)s CASE_DIR [options]\n       %(prog)s --resume RUN_DIR [CASE_DIR] [options]",
     )
-    p.add_argument("case_dir", nargs="?", type=Path, help="folder with the case documents")
+    p.add_argument(
+        "case_dir",
+        nargs="?",
+        type=Path,
+        metavar="CASE_DIR",
+        help="folder with the case documents (required unless --resume RUN_DIR is given)",
+    )
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under runs/)")
     p.add_argument(
         "--language", help="language of the dossier (default: the brief's, else the documents')"
@@ -74,20 +81,22 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.quiet)
     state: dict[str, Any] = {}
     try:
-        return asyncio.run(_prepare(request_of(args), progress, state))
+        return asyncio.run(_prepare(request_of(args), progress, state, model_flags(args)))
     except KeyboardInterrupt:
         run_dir = state.get("run_dir")
         if run_dir is None:
             raise
         print(
             f"\nnegoprep: interrupted. What finished is saved in {run_dir}; continue with:\n"
-            f"  negoprep prepare --resume {run_dir}",
+            f"  {command_line('prepare', '--resume', str(run_dir), *model_flags(args))}",
             file=sys.stderr,
         )
         return 130
 
 
-async def _prepare(request: PrepareRequest, progress: Progress, state: dict[str, Any]) -> int:
+async def _prepare(
+    request: PrepareRequest, progress: Progress, state: dict[str, Any], flags: list[str]
+) -> int:
     from negoprep.app.prepare import prepare_case
     from negoprep.cli.progress import summary
 
@@ -132,5 +141,6 @@ async def _prepare(request: PrepareRequest, progress: Progress, state: dict[str,
         progress.say(f"  (the previous dossier was moved to {result.archived})")
     for line in result.dossier.user_changes:
         progress.say(f"  (your review: {line})")
-    print(summary(result.dossier, result.run_dir, progress.elapsed()))
+    resume = command_line("prepare", "--resume", str(result.run_dir), *flags)
+    print(summary(result.dossier, result.run_dir, progress.elapsed(), resume))
     return result.exit_code

@@ -43,7 +43,8 @@ class Progress:
             self.say(f"  ✗ {label} failed: {detail}")
 
 
-def summary(dossier: Dossier, run_dir: Path, seconds: float) -> str:
+def summary(dossier: Dossier, run_dir: Path, seconds: float, resume: str = "") -> str:
+    """The end-of-run summary; `resume` is the command that retries what failed."""
     g = dossier.grounding
     tin, tout = dossier.tokens()
     sections = {
@@ -74,5 +75,7 @@ def summary(dossier: Dossier, run_dir: Path, seconds: float) -> str:
         f"Mode: {dossier.mode}",
     ]
     if missing or dossier.failures:
-        lines.append(f"To retry only what failed: negoprep prepare --resume {run_dir}")
+        lines.append(
+            f"To retry only what failed: {resume or f'negoprep prepare --resume {run_dir}'}"
+        )
     return "\n".join(lines)

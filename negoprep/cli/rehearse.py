@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options
+from negoprep.cli.options import add_model_options, command_line, model_flags
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -91,9 +91,15 @@ async def _rehearse(args: argparse.Namespace, request: RehearsalRequest) -> int:
             else f"live: {rehearsal.wiring.settings.default.base_url or 'OpenAI'}"
         )
         print(f"negoprep: rehearsing with the dossier in {run_dir} · {where}", file=sys.stderr)
-        chat = ChatSession(rehearsal.graph, rehearsal.context, run_dir, rehearsal.load_setup)
+        chat = ChatSession(
+            rehearsal.graph,
+            rehearsal.context,
+            run_dir,
+            rehearsal.load_setup,
+            resume_command=command_line("rehearse", str(run_dir), *model_flags(args)),
+        )
         chat.thread_of = rehearsal.thread
-        await chat.open(args.session)
+        await chat.open(args.session, new_if_ended=items is not None)
         if items is not None:
             return await chat.run_script(items)
         _line_editing()

@@ -15,15 +15,18 @@ A prompt file (``prompts/<id>.md``)::
 
 Every ``{{ name }}`` must be declared in ``inputs`` and every declared input must be used and
 provided: a missing, unknown or unused variable is a clear error naming the file. A folder given
-with ``--prompts DIR`` overrides built-in prompts by id. Each rendered prompt reports its id,
-version and a hash of the file, which the dossier records.
+with ``--prompts DIR`` overrides built-in prompts by id; a file there whose id is no built-in
+prompt's (a misspelled ``synthsis.md``) would never be used, so it is an error naming the file
+and the known ids. Each rendered prompt reports its id, version and a hash of the file, which the
+dossier records.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,27 +144,83 @@ def parse_prompt(path: Path) -> Prompt:
     )
 
 
+def builtin_ids() -> list[str]:
+    """The ids of the built-in prompts (their file names), sorted."""
+    return sorted(path.stem for path in BUILTIN_PROMPTS_DIR.glob("*.md"))
+
+
+def check_override_ids(dirs: Sequence[Path], known: Iterable[str] | None = None) -> None:
+    """Raise PromptError for the first prompt file in `dirs` that overrides no known prompt.
+
+    `known` defaults to the built-in ids. Only the file name is looked at, so a misspelled
+    override is named even when its contents are broken too.
+    """
+    ids = sorted(known) if known is not None else builtin_ids()
+    for folder in dirs:
+        if not folder.is_dir() or folder.resolve() == BUILTIN_PROMPTS_DIR:
+            continue
+        for path in sorted(folder.glob("*.md")):
+            if path.stem not in ids:
+                close = difflib.get_close_matches(path.stem, ids, n=1)
+                guess = f"did you mean '{close[0]}.md'? " if close else ""
+                raise PromptError(
+                    f"{path}: '{path.stem}' is not a known prompt id, so this override would "
+                    f"never be used ({guess}known ids: {', '.join(ids)})"
+                )
+
+
 class PromptLibrary:
-    """Built-in prompts, overridden by id from user folders (later folders win)."""
+    """Built-in prompts, overridden by id from user folders (later folders win).
+
+    A file in a user folder must override a built-in prompt: `load` raises PromptError, naming
+    the file and the known ids, for one that does not.
+    """
 
     def __init__(self, prompts: Mapping[str, Prompt], overridden: Mapping[str, Path]) -> None:
         self.prompts = dict(prompts)
         self.overridden = dict(overridden)
 
     @classmethod
-    def load(cls, extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> PromptLibrary:
+    def load(
+        cls,
+        extra_dirs: Sequence[Path] = (),
+        *,
+        builtin: bool = True,
+        added_ids: Iterable[str] = (),
+    ) -> PromptLibrary:
+        """The built-in prompts (unless `builtin=False`), overridden from `extra_dirs` in order.
+
+        `added_ids` are ids the folders may add besides the built-in ones (the prompt of an
+        agent registered in code rather than shipped in `prompts/`). Raises PromptError for a
+        missing folder, a broken file, or a file whose id is neither built-in nor added.
+        """
         prompts: dict[str, Prompt] = {}
         overridden: dict[str, Path] = {}
         dirs = ([BUILTIN_PROMPTS_DIR] if builtin else []) + list(extra_dirs)
         for folder in dirs:
             if not folder.is_dir():
                 raise PromptError(f"{folder}: prompts folder not found")
+        if builtin:
+            check_override_ids(extra_dirs, [*builtin_ids(), *added_ids])
+        for folder in dirs:
             for path in sorted(folder.glob("*.md")):
                 prompt = parse_prompt(path)
                 if prompt.id in prompts:
                     overridden[prompt.id] = prompts[prompt.id].path
                 prompts[prompt.id] = prompt
         return cls(prompts, overridden)
+
+    def source(self, prompt_id: str) -> str:
+        """Where the prompt in use comes from: 'built-in', or the override file and what it
+        replaces, e.g. 'my/synthesis.md (overrides built-in)'."""
+        path = self.get(prompt_id).path
+        if path.parent.resolve() == BUILTIN_PROMPTS_DIR:
+            return "built-in"
+        replaced = self.overridden.get(prompt_id)
+        if replaced is None:
+            return str(path)
+        was = "built-in" if replaced.parent.resolve() == BUILTIN_PROMPTS_DIR else str(replaced)
+        return f"{path} (overrides {was})"
 
     def get(self, prompt_id: str) -> Prompt:
         try:

@@ -65,7 +65,8 @@ def test_a_person_rehearses_leaves_and_comes_back(
     child.expect_exact("Took back turn 2. Say it differently.")
     child.expect_exact("you> ")
     child.sendeof()
-    child.expect_exact("Left session 's' open. Continue with --session s.")
+    child.expect_exact("Left session 's' open. Continue with:")
+    child.expect_exact("--replay " + str(authored["cassette"]) + " --session s")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

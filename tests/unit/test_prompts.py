@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from negoprep.app import runs
 from negoprep.llm.prompts import (
     BUILTIN_PROMPTS_DIR,
     PromptError,
@@ -121,14 +123,69 @@ def test_prompts_cli_check_and_list(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "prompt file(s) OK" in capsys.readouterr().out
     write(
         tmp_path,
-        "broken",
-        "---\nid: broken\nversion: 1\ndescription: d\ninputs: [a]\n---\n# system\nx\n# user\ny\n",
+        "challenger",
+        "---\nid: challenger\nversion: 1\ndescription: d\ninputs: [a]\n---\n# system\nx\n"
+        "# user\ny\n",
     )
     assert main(["prompts", "check", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert f"{tmp_path / 'broken.md'}:5: declared input(s) never used: a" in out
+    assert f"{tmp_path / 'challenger.md'}:5: declared input(s) never used: a" in out
     write(tmp_path, "extractor", GOOD.format(id="extractor"))
-    (tmp_path / "broken.md").unlink()
+    (tmp_path / "challenger.md").unlink()
     assert main(["prompts", "list", "--prompts", str(tmp_path)]) == 0
     listing = capsys.readouterr().out
-    assert f"override: {tmp_path / 'extractor.md'}" in listing and "challenger" in listing
+    rows = {line.split()[0]: line for line in listing.splitlines() if not line.startswith(" ")}
+    assert rows["extractor"].endswith(f"{tmp_path / 'extractor.md'} (overrides built-in)")
+    assert rows["challenger"].endswith("built-in") and "(overrides" not in rows["challenger"]
+
+
+def test_a_later_override_names_the_one_it_replaces(tmp_path: Path) -> None:
+    first = write(tmp_path / "a", "synthesis", GOOD.format(id="synthesis"))
+    second = write(tmp_path / "b", "synthesis", GOOD.format(id="synthesis"))
+    library = PromptLibrary.load([tmp_path / "a", tmp_path / "b"])
+    assert library.source("synthesis") == f"{second} (overrides {first})"
+    assert library.source("extractor") == "built-in"
+
+
+def test_an_override_with_no_known_id_is_named_with_the_known_ids(tmp_path: Path) -> None:
+    write(tmp_path, "synthsis", GOOD.format(id="synthsis"))
+    with pytest.raises(PromptError) as info:
+        PromptLibrary.load([tmp_path])
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'synthsis.md'}: 'synthsis' is not a known prompt id")
+    assert "did you mean 'synthesis.md'?" in message and "\n" not in message
+    assert "known ids: challenger, coach_debrief, coach_hint, counterpart, extractor" in message
+    assert list(PromptLibrary.load([tmp_path], builtin=False).prompts) == ["synthsis"]
+    added = PromptLibrary.load([tmp_path], added_ids=["synthsis"])  # an agent's own new prompt
+    assert added.source("synthsis") == str(tmp_path / "synthsis.md")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prompts", "check", "{dir}"],
+        ["prompts", "list", "--prompts", "{dir}"],
+        ["prepare", "{case}", "--replay", "--prompts", "{dir}"],
+        ["rehearse", "{run}", "--replay", "{case}/cassettes", "--prompts", "{dir}"],
+    ],
+)
+def test_every_command_refuses_a_misspelled_override_in_one_line(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from negoprep.cli.main import main
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(BUILTIN_PROMPTS_DIR / "synthesis.md", folder / "synthsis.md")
+    case = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
+    run = tmp_path / "run"
+    runs.claim_out_dir(run, case, {}).release()  # a run folder whose dossier is a stand-in
+    (run / "dossier.json").write_text("{}")
+    names = {"{dir}": folder, "{case}": case, "{run}": run}
+    args = [next((a.replace(k, str(v)) for k, v in names.items() if k in a), a) for a in argv]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"negoprep: error: {folder / 'synthsis.md'}: 'synthsis' is not a known")
+    assert "OK" not in captured.out and not (tmp_path / "work" / "runs").exists()
+    assert not (run / "checkpoints.sqlite").exists()

@@ -56,7 +56,7 @@ async def run(
     schemas = {a.name: a.schema for a in preparation_agents([agent])}
     (tmp_path / "prompts").mkdir(parents=True)
     (tmp_path / "prompts" / "legitimacy.md").write_text(PROMPT)
-    prompts = PromptLibrary.load([tmp_path / "prompts"])
+    prompts = PromptLibrary.load([tmp_path / "prompts"], added_ids=[AGENT.name])
 
     def respond(name: str, call: str, messages: list[BaseMessage]) -> str:
         if fail and name == "legitimacy":
