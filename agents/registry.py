@@ -34,7 +34,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from negoprep.agents import challenger, coach, counterpart, extractor, synthesis
+from negoprep.agents import challenger, coach, counterpart, extractor, roleplay_rules, synthesis
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
 
@@ -122,14 +122,16 @@ BUILTIN_AGENTS: tuple[AgentSpec, ...] = (
         name=counterpart.NAME,
         state_key="counterpart",
         schema=counterpart.CounterpartProfile,
-        title="Counterpart",
+        # In rehearsal the same agent (and model setting) assesses each turn, then replies.
+        extra_schemas=(roleplay_rules.TurnAssessment,),
+        title="Counterpart profile",
         feeds_synthesis=True,
     ),
     AgentSpec(
         name=synthesis.NAME,
-        state_key="brief",
-        schema=synthesis.Brief,
-        title="One-page brief",
+        state_key="one_page_brief",
+        schema=synthesis.OnePageBrief,
+        title="Brief",
         phase="synthesise",
     ),
     AgentSpec(

@@ -41,7 +41,7 @@ class PlaybookLine(Strict):
     we: str = Field(description="Our prepared response.")
 
 
-class Brief(Strict):
+class OnePageBrief(Strict):
     goal: str = Field(description="Our goal for this negotiation, in one or two sentences.")
     walk_away: str = Field(
         description="Our walk-away point or reservation thinking; say plainly if it is undefined."
@@ -62,13 +62,13 @@ async def synthesise(
     counterpart: str,
     further_analysis: str = "(none)",
     language: str,
-) -> AgentResult[Brief]:
+) -> AgentResult[OnePageBrief]:
     return await run_structured(
         deps,
         NAME,
         NAME,
         PROMPT_ID,
-        Brief,
+        OnePageBrief,
         case_brief=brief,
         deal_profile=deal_profile,
         challenge=challenge,

@@ -71,7 +71,7 @@ def _needs_profile(agent: str, state: PrepState) -> Update | None:
 
 def case_brief(state: PrepState, agent: str) -> str:
     """The case brief as `agent`'s prompt gets it: with the user's note for it, if any."""
-    text = state["case"].brief_text()
+    text = state["case"].brief_prompt()
     note = (state.get("notes") or {}).get(agent)
     return f"{text}\n- The user's note for this analysis: {note}" if note else text
 
@@ -330,7 +330,7 @@ class Preparation:
         return node
 
     async def synthesise(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-        if state.get("brief") is not None:
+        if state.get("one_page_brief") is not None:
             return {}
         extras = state.get("extras") or {}
         needed = [
@@ -360,7 +360,7 @@ class Preparation:
                 further_analysis="\n\n".join(further) or "(none)",
                 language=state["language"],
             )
-            return {"brief": result.output, "calls": [result.record]}
+            return {"one_page_brief": result.output, "calls": [result.record]}
 
         return await _guarded(synthesis.NAME, work)
 

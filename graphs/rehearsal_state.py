@@ -19,7 +19,7 @@ from negoprep.agents.base import AgentDeps
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.graphs.context import ModelContext
 
 
@@ -133,7 +133,7 @@ def build_setup(
     our_side: str,
     counterpart: CounterpartProfile,
     profile: DealProfile | None,
-    brief: Brief | None,
+    one_page_brief: OnePageBrief | None,
     challenge: ChallengeReport | None,
 ) -> Setup:
     """Render the scene for both roles: the counterpart's briefing and our preparation."""
@@ -180,7 +180,7 @@ def build_setup(
         situation_lines += [f"- {e.name}: {e.their_position}" for e in profile.elements]
         shared = [f.text for f in profile.facts if f.status in ("agreed", "contested")]
         situation_lines += ["", "Facts both sides know:", _lines(shared)]
-    preparation = _preparation(counterpart, brief, challenge)
+    preparation = _preparation(counterpart, one_page_brief, challenge)
     opening = (
         f"You are meeting {p.speaker.rstrip('. ')}. How they are likely to open: {p.opening_stance}"
     )
@@ -199,7 +199,7 @@ def build_setup(
 
 
 def _preparation(
-    counterpart: CounterpartProfile, brief: Brief | None, challenge: ChallengeReport | None
+    counterpart: CounterpartProfile, brief: OnePageBrief | None, challenge: ChallengeReport | None
 ) -> str:
     parts: list[str] = []
     if brief is not None:

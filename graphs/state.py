@@ -16,7 +16,7 @@ from negoprep.agents.base import CallRecord
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.reading.case import Case
 
 
@@ -77,8 +77,8 @@ class PrepState(PrepInput, PrepOutput, total=False):
     profile: DealProfile | None
     challenge: ChallengeReport | None
     counterpart: CounterpartProfile | None
-    brief: Brief | None
-    """The one-page brief (the synthesis)."""
+    one_page_brief: OnePageBrief | None
+    """The one-page brief (the synthesis's output)."""
     knowledge_used: list[str]
     extras: Annotated[dict[str, BaseModel], merge_extras]
     """Outputs of the additional agents registered in `agents.registry`, by agent name."""

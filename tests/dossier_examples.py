@@ -15,7 +15,7 @@ from factories import build
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.output.dossier import Dossier, assemble
@@ -43,7 +43,7 @@ def state(language: str = "English", **changes: Any) -> dict[str, Any]:
         "profile": DealProfile.model_validate(build(DealProfile, case, kb)),
         "challenge": ChallengeReport.model_validate(build(ChallengeReport, case, kb)),
         "counterpart": CounterpartProfile.model_validate(build(CounterpartProfile, case, kb)),
-        "brief": Brief.model_validate(build(Brief, case, kb)),
+        "one_page_brief": OnePageBrief.model_validate(build(OnePageBrief, case, kb)),
         "knowledge_used": kb,
     }
     out.update(changes)

@@ -102,7 +102,7 @@ def load_setup(run_dir: Path, session: str) -> Setup:
     from negoprep.agents.challenger import ChallengeReport
     from negoprep.agents.counterpart import CounterpartProfile
     from negoprep.agents.extractor import DealProfile
-    from negoprep.agents.synthesis import Brief
+    from negoprep.agents.synthesis import OnePageBrief
     from negoprep.graphs.rehearsal_state import build_setup
     from negoprep.reading.case import Case
 
@@ -117,7 +117,11 @@ def load_setup(run_dir: Path, session: str) -> Setup:
         case = Case.model_validate(data["case"])
         counterpart = CounterpartProfile.model_validate(data["counterpart"])
         profile = DealProfile.model_validate(data["profile"]) if data.get("profile") else None
-        brief = Brief.model_validate(data["brief"]) if data.get("brief") else None
+        brief = (
+            OnePageBrief.model_validate(data["one_page_brief"])
+            if data.get("one_page_brief")
+            else None
+        )
         challenge = (
             ChallengeReport.model_validate(data["challenge"]) if data.get("challenge") else None
         )
@@ -129,11 +133,11 @@ def load_setup(run_dir: Path, session: str) -> Setup:
     return build_setup(
         session=session,
         language=str(data.get("language") or "English"),
-        case_brief=case.brief_text(),
+        case_brief=case.brief_prompt(),
         our_side=our_side,
         counterpart=counterpart,
         profile=profile,
-        brief=brief,
+        one_page_brief=brief,
         challenge=challenge,
     )
 

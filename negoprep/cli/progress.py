@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from negoprep.agents.registry import preparation_agents
 from negoprep.output.dossier import Dossier
 
 
@@ -47,12 +48,13 @@ def summary(dossier: Dossier, run_dir: Path, seconds: float, resume: str = "") -
     """The end-of-run summary; `resume` is the command that retries what failed."""
     g = dossier.grounding
     tin, tout = dossier.tokens()
-    sections = {
-        "brief (synthesis)": dossier.brief,
-        "deal profile (extractor)": dossier.profile,
-        "challenge (challenger)": dossier.challenge,
-        "counterpart profile (counterpart)": dossier.counterpart,
+    builtin = preparation_agents(())
+    sections: dict[str, object] = {
+        f"{a.title.lower()} ({a.name})": getattr(dossier, a.key) for a in builtin
     }
+    for name in dossier.models:  # registered extra agents
+        if name not in {a.name for a in builtin}:
+            sections[name] = dossier.extras.get(name)
     written = [name for name, value in sections.items() if value is not None]
     missing = [name for name, value in sections.items() if value is None]
     lines = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from negoprep.agents.registry import preparation_agents
 from negoprep.agents.schemas import Citation, Cited
 from negoprep.output.dossier import Dossier
 from negoprep.output.labels import DISPLAY, language_code, table_for
@@ -37,12 +38,8 @@ from negoprep.reading.grounding import clean_id, quote_spans
 UNVERIFIED = "⚠ unverified"
 RESERVED_IDS = ("source-passages", "sources-title", "dossier", "contents", "toc-title")
 """Element ids the reading page uses itself; section ids never take them."""
-AGENT_OUTPUTS = {
-    "extractor": "profile",
-    "challenger": "challenge",
-    "counterpart": "counterpart",
-    "synthesis": "brief",
-}
+AGENT_OUTPUTS = {a.name: a.key for a in preparation_agents(())}
+"""Built-in agent -> the dossier field holding its output (from the agent table)."""
 PAGE_LABELS = (
     "Contents",
     "Source passage",

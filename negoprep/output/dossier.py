@@ -12,15 +12,13 @@ from negoprep.agents.base import CallRecord
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.registry import EXTRA_AGENTS, ProfileAgent
+from negoprep.agents.registry import EXTRA_AGENTS, ProfileAgent, preparation_agents
 from negoprep.agents.schemas import iter_citations, iter_kb_refs
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.reading.case import Case
 from negoprep.reading.grounding import CitationCheck, check_all, clean_id
-
-SECTIONS = ("extractor", "challenger", "counterpart", "synthesis")
 
 
 class KnowledgeRef(BaseModel):
@@ -59,7 +57,7 @@ class Dossier(BaseModel):
     status: Literal["complete", "incomplete"]
     case: Case
     language: str
-    brief: Brief | None
+    one_page_brief: OnePageBrief | None
     profile: DealProfile | None
     challenge: ChallengeReport | None
     counterpart: CounterpartProfile | None
@@ -102,7 +100,7 @@ def assemble(
 ) -> Dossier:
     case: Case = state["case"]
     extras: dict[str, BaseModel] = dict(state.get("extras") or {})
-    outputs = [state.get(k) for k in ("profile", "challenge", "counterpart", "brief")]
+    outputs = [state.get(a.key) for a in preparation_agents(())]
     outputs += list(extras.values())
     checks = check_all(
         (c for o in outputs if o is not None for c in iter_citations(o)), case.passage_map()
@@ -142,7 +140,7 @@ def assemble(
         status="incomplete" if failures else "complete",
         case=case,
         language=state["language"],
-        brief=state.get("brief"),
+        one_page_brief=state.get("one_page_brief"),
         profile=state.get("profile"),
         challenge=state.get("challenge"),
         counterpart=state.get("counterpart"),

@@ -12,9 +12,9 @@ from negoprep.output.view import Break, Item, ListBlock, Text
 
 def brief(b: Builder) -> None:
     b.section("One-page brief")
-    if b.missing("synthesis") or b.d.brief is None:
+    if b.missing("synthesis") or b.d.one_page_brief is None:
         return
-    s, t = b.d.brief, b.t
+    s, t = b.d.one_page_brief, b.t
     b.para(B(f"{t('Goal')}."), f" {s.goal}")
     b.para(B(f"{t('Walk-away')}."), f" {s.walk_away}")
     b.para(B(t("Top three moves")))
@@ -278,7 +278,7 @@ def movement(b: Builder) -> None:
 
 def dimensions(b: Builder) -> None:
     b.section("5. Process, relationship, substance")
-    s, c, o, t = b.d.brief, b.d.challenge, b.d.counterpart, b.t
+    s, c, o, t = b.d.one_page_brief, b.d.challenge, b.d.counterpart, b.t
     b.section("Key questions, asked three ways", 3)
     if not b.missing("synthesis") and s is not None:
         b.add(

@@ -77,7 +77,7 @@ class Case(BaseModel):
     def passage_map(self) -> dict[str, Passage]:
         return {p.id: p for p in self.passages}
 
-    def brief_text(self) -> str:
+    def brief_prompt(self) -> str:
         b = self.brief
         if b is None or not any(b.model_dump().values()):
             return (

@@ -148,7 +148,7 @@ def test_failed_agent_then_resume(
     assert (
         first["status"] == "incomplete"
         and first["challenge"] is not None
-        and first["brief"] is None
+        and first["one_page_brief"] is None
     )
 
     assert (

@@ -18,11 +18,11 @@ from stub_openai import Reply, SeenRequest, StubOpenAI
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.cli.main import main
 from negoprep.reading.ingest import load_case
 
-SCHEMAS = {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, Brief)}
+SCHEMAS = {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, OnePageBrief)}
 # A fake key, built at run time so that no key-shaped string sits in the repository.
 KEY = "-".join(["sk", "stub", "secret", "key", "0123456789abcdefghij"])
 FAST_RETRY = {"retry-after-ms": "5"}
@@ -191,7 +191,10 @@ def test_record_then_replay_offline_without_the_key(
     )
     first = json.loads((tmp_path / "a" / "dossier.json").read_text())
     second = json.loads((tmp_path / "b" / "dossier.json").read_text())
-    assert first["brief"] == second["brief"] and first["profile"] == second["profile"]
+    assert (
+        first["one_page_brief"] == second["one_page_brief"]
+        and first["profile"] == second["profile"]
+    )
 
 
 def test_interrupted_run_says_how_to_resume_and_resumes(small_case: Path, tmp_path: Path) -> None:

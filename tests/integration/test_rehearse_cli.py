@@ -22,7 +22,7 @@ from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.coach import CRITERIA
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.cli.main import main
 from negoprep.reading.ingest import load_case
 
@@ -112,7 +112,7 @@ def authored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pat
         "extractor": DealProfile,
         "challenger": ChallengeReport,
         "counterpart": CounterpartProfile,
-        "synthesis": Brief,
+        "synthesis": OnePageBrief,
     }
     for call, schema in schemas.items():
         (hand / f"{call}.json").write_text(example_json(schema, case))

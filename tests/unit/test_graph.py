@@ -15,7 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from negoprep.agents.base import AgentDeps
 from negoprep.agents.extractor import DealProfile
 from negoprep.agents.registry import preparation_agents
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.graphs.context import PrepDeps
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
@@ -69,7 +69,9 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
     calls = [c.call for c in provider.history]
     assert calls[0] == "extractor" and calls[-1] == "synthesis"
     assert sorted(calls[1:3]) == ["challenger", "counterpart"]
-    assert isinstance(out["profile"], DealProfile) and isinstance(out["brief"], Brief)
+    assert isinstance(out["profile"], DealProfile) and isinstance(
+        out["one_page_brief"], OnePageBrief
+    )
     assert out.get("failures", {}) == {}
     assert {c.agent for c in out["calls"]} == set(SCHEMAS)
     assert all(c.input_tokens == 100 and c.prompt_hash for c in out["calls"])
@@ -150,7 +152,7 @@ async def test_a_failed_merge_keeps_every_part_item(case: Case, kb: KnowledgeBas
     parts = len([c for c in provider.calls("extractor") if ".part-" in c.call])
     assert len(out["profile"].facts) == parts, "combined without a model, nothing dropped"
     assert "combined without deduplication" in out["failures"]["extractor"]
-    assert out["brief"] is not None
+    assert out["one_page_brief"] is not None
 
 
 async def test_failed_part_is_reported_and_the_rest_is_merged(
@@ -163,7 +165,7 @@ async def test_failed_part_is_reported_and_the_rest_is_merged(
         "partly failed" in out["failures"]["extractor"]
         and "part 2 of" in out["failures"]["extractor"]
     )
-    assert out["brief"] is not None
+    assert out["one_page_brief"] is not None
 
 
 async def test_parts_beyond_the_limit_are_reported_unread(case: Case, kb: KnowledgeBase) -> None:
@@ -181,7 +183,7 @@ async def test_a_new_pass_reruns_only_what_failed(case: Case, kb: KnowledgeBase)
     provider = scripted(case)
     out = await run(provider, kb, saver=saver)
     assert sorted(c.agent for c in provider.history) == ["counterpart", "synthesis"]
-    assert out["profile"] == first["profile"] and out["brief"] is not None
+    assert out["profile"] == first["profile"] and out["one_page_brief"] is not None
     assert out.get("failures", {}) == {}
     assert out["dossier"]["status"] == "complete"
     assert len(out["calls"]) == len(first["calls"]) + 2, "every call of both passes is counted"

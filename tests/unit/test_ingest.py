@@ -46,7 +46,7 @@ def test_passages_split_at_blank_lines_and_carry_locators(tmp_path: Path) -> Non
         ("D2.P2", "Body."),
     ]
     assert case.passages[1].locator == "paragraph 2"
-    assert case.brief is None and "No brief was given" in case.brief_text()
+    assert case.brief is None and "No brief was given" in case.brief_prompt()
 
 
 def test_bad_files_are_reported_and_the_rest_is_used(tmp_path: Path) -> None:

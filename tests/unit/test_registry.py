@@ -97,7 +97,7 @@ async def test_registered_agent_runs_in_parallel_and_lands_in_the_dossier(tmp_pa
 async def test_a_failed_registered_agent_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
     state, _provider, prompts = await run(tmp_path, fail=True)
     assert "model timed out" in state["failures"]["legitimacy"]
-    assert state["brief"] is not None
+    assert state["one_page_brief"] is not None
     markdown = render_markdown(
         assemble(
             state,

@@ -36,11 +36,11 @@ def setup() -> Setup:
     return build_setup(
         session="s1",
         language="English",
-        case_brief=case.brief_text(),
+        case_brief=case.brief_prompt(),
         our_side="Norvane Grid AS",
         counterpart=profile,
         profile=None,
-        brief=None,
+        one_page_brief=None,
         challenge=None,
     )
 

@@ -11,7 +11,7 @@ from factories import build
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.output.dossier import assemble
@@ -34,7 +34,7 @@ def state(case: Case, language: str = "English", **changes: Any) -> dict[str, An
         "profile": DealProfile.model_validate(build(DealProfile, case, kb)),
         "challenge": ChallengeReport.model_validate(build(ChallengeReport, case, kb)),
         "counterpart": CounterpartProfile.model_validate(build(CounterpartProfile, case, kb)),
-        "brief": Brief.model_validate(build(Brief, case, kb)),
+        "one_page_brief": OnePageBrief.model_validate(build(OnePageBrief, case, kb)),
         "knowledge_used": kb,
     }
     out.update(changes)
@@ -57,7 +57,7 @@ def test_every_item_is_rendered_with_its_sources(case: Case) -> None:
     for citation in profile.elements[0].citations:
         assert f"{citation.passage_id} “{citation.quote}”" in markdown
     assert "⚠ unverified" not in markdown
-    assert st["brief"].next_wise_move.opening_words in markdown
+    assert st["one_page_brief"].next_wise_move.opening_words in markdown
 
 
 def test_unverified_quote_is_marked_where_it_stands_and_in_the_appendix(case: Case) -> None:

@@ -12,15 +12,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from negoprep.agents.challenger import ChallengeReport
-from negoprep.agents.coach import Debrief, Hint
-from negoprep.agents.counterpart import CounterpartProfile
-from negoprep.agents.extractor import DealProfile
-from negoprep.agents.roleplay_rules import TurnAssessment
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.registry import all_agents
 from negoprep.llm.structured import response_format_for
 
-SCHEMAS = [DealProfile, ChallengeReport, CounterpartProfile, Brief, TurnAssessment, Hint, Debrief]
+SCHEMAS = list(dict.fromkeys(schema for agent in all_agents() for schema in agent.schemas))
+"""Every schema any agent of the agent table sends to a model."""
 
 
 def objects(node: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
