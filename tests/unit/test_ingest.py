@@ -57,16 +57,19 @@ def test_bad_files_are_reported_and_the_rest_is_used(tmp_path: Path) -> None:
             "02-empty.txt": "",
             "03-photo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
             "04-junk.pdf": b"\x00\x01\x02garbage" * 20,
+            "05-sheet.xlsx": b"PK\x03\x04",
         },
     )
     case = load_case(root)
     status = {d.path: (d.id, d.status) for d in case.documents}
     assert status["01-good.txt"] == ("D1", "read")
     assert status["02-empty.txt"] == ("D2", "unreadable")
-    assert status["03-photo.png"] == (None, "skipped")
-    assert status["04-junk.pdf"] == ("D3", "unreadable")
+    assert status["03-photo.png"] == ("D3", "unreadable")
+    assert status["04-junk.pdf"] == ("D4", "unreadable")
+    assert status["05-sheet.xlsx"] == (None, "skipped")
     assert any("02-empty.txt" in w and "empty" in w for w in case.warnings)
-    assert any("03-photo.png" in w and "unsupported file type '.png'" in w for w in case.warnings)
+    assert any("03-photo.png" in w and "corrupt or damaged image" in w for w in case.warnings)
+    assert any("05-sheet.xlsx" in w and "unsupported file type '.xlsx'" in w for w in case.warnings)
     assert [p.id for p in case.passages] == ["D1.P1"]
 
 

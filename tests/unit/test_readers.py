@@ -130,9 +130,16 @@ def test_binary_file_named_txt(tmp_path: Path) -> None:
     assert unreadable(tmp_path, "notes.txt", junk) == "binary content, not text"
 
 
-def test_image_named_txt(tmp_path: Path) -> None:
+def test_broken_image_named_txt(tmp_path: Path) -> None:
     png = b"\x89PNG\r\n\x1a\n" + bytes(200)
-    assert unreadable(tmp_path, "notes.txt", png) == "binary content, not text (a PNG image)"
+    assert unreadable(tmp_path, "notes.txt", png) == (
+        "named .txt but is a PNG image: corrupt or damaged image: its data cannot be decoded"
+    )
+
+
+def test_gif_named_txt(tmp_path: Path) -> None:
+    gif = b"GIF89a" + bytes(200)
+    assert unreadable(tmp_path, "notes.txt", gif) == "binary content, not text (a GIF image)"
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n\t\r\n  \n"])
@@ -252,7 +259,7 @@ def test_unexpected_reader_error_becomes_unreadable(
 ) -> None:
     import negoprep.reading.readers.pdf
 
-    def boom(data: bytes, name: str) -> RawDocument:
+    def boom(data: bytes, name: str, options: object) -> RawDocument:
         raise RuntimeError("boom\nat line 3")
 
     monkeypatch.setattr(negoprep.reading.readers.pdf, "read_pdf", boom)
@@ -513,7 +520,10 @@ def test_eml_html_body_and_nested_message(tmp_path: Path) -> None:
     ]
     assert [a.name for a in doc.attachments] == ["Our counter-offer.eml"]
     assert texts(doc.attachments[0])[1:] == ["We accept 12.10 EUR."]
-    assert doc.warnings == ["attachment 'logo.png' skipped: image/png has no text to read"]
+    assert doc.warnings == [
+        "attachment 'logo.png' could not be read: corrupt or damaged image: "
+        "its data cannot be decoded"
+    ]
 
 
 def test_eml_latin1_body(tmp_path: Path) -> None:

@@ -18,7 +18,14 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from negoprep.reading.readers.base import Block, BlockKind, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    BlockKind,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
 from negoprep.reading.readers.docx_numbering import Numbering
 
 if TYPE_CHECKING:
@@ -223,7 +230,7 @@ def _notes(xml: bytes | None, tag: str, label: str, reader: _Reader) -> list[Blo
     return blocks
 
 
-def read_docx(data: bytes, name: str) -> RawDocument:
+def read_docx(data: bytes, name: str, options: ReadOptions | None = None) -> RawDocument:
     import docx
 
     try:
@@ -292,3 +299,22 @@ def _read(document: DocxDocument, name: str) -> RawDocument:
     if not doc.blocks:
         raise UnreadableFile("the document has no text")
     return doc
+
+
+def _read_format(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_docx(data, name, options)
+
+
+READER = FormatReader(
+    format="docx",
+    name="DOCX",
+    label="a Word document (.docx)",
+    suffixes=frozenset({".docx", ".docm"}),
+    media_types=frozenset(
+        {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-word.document.macroenabled.12",
+        }
+    ),
+    read_function=_read_format,
+)

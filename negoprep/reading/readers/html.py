@@ -13,7 +13,13 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
-from negoprep.reading.readers.base import Block, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
 from negoprep.reading.readers.text import decode_text
 
 if TYPE_CHECKING:
@@ -150,3 +156,17 @@ def read_html(data: bytes, name: str) -> RawDocument:
     if title:
         doc.metadata["title"] = title
     return doc
+
+
+def _read(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_html(data, name)
+
+
+READER = FormatReader(
+    format="html",
+    name="HTML",
+    label="an HTML page",
+    suffixes=frozenset({".html", ".htm", ".xhtml"}),
+    media_types=frozenset({"text/html", "application/xhtml+xml"}),
+    read_function=_read,
+)

@@ -20,7 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from negoprep.reading.readers.base import Block, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -143,7 +149,7 @@ def _info(reader: PdfReader) -> dict[str, str]:
     return {key: " ".join(str(value).split()) for key, value in found.items() if value}
 
 
-def read_pdf(data: bytes, name: str) -> RawDocument:
+def read_pdf(data: bytes, name: str, options: ReadOptions | None = None) -> RawDocument:
     doc = RawDocument(name=name, format="pdf")
     with _pypdf_log() as log:
         reader = _open(data)
@@ -179,3 +185,17 @@ def read_pdf(data: bytes, name: str) -> RawDocument:
             "its text may be incomplete"
         )
     return doc
+
+
+def _read(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_pdf(data, name, options)
+
+
+READER = FormatReader(
+    format="pdf",
+    name="PDF",
+    label="a PDF",
+    suffixes=frozenset({".pdf"}),
+    media_types=frozenset({"application/pdf", "application/x-pdf"}),
+    read_function=_read,
+)

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import re
 
-from negoprep.reading.readers.base import Block, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
 from negoprep.reading.readers.sniff import is_binary, utf16_without_bom
 
 MAX_BLOCK_CHARS = 4000
@@ -170,3 +176,29 @@ def read_text(data: bytes, name: str, fmt: str = "txt") -> RawDocument:
     doc.metadata["encoding"] = encoding
     doc.blocks = text_blocks(text, markdown=fmt == "md")
     return doc
+
+
+def _read_txt(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_text(data, name, "txt")
+
+
+def _read_md(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_text(data, name, "md")
+
+
+TEXT = FormatReader(
+    format="txt",
+    name="text",
+    label="a text file",
+    suffixes=frozenset({".txt", ".text", ".log", ".csv"}),
+    media_types=frozenset({"text/plain", "text/csv"}),
+    read_function=_read_txt,
+)
+MARKDOWN = FormatReader(
+    format="md",
+    name="Markdown",
+    label="a Markdown file",
+    suffixes=frozenset({".md", ".markdown"}),
+    media_types=frozenset({"text/markdown"}),
+    read_function=_read_md,
+)
