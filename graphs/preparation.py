@@ -23,7 +23,12 @@ from negoprep.agents.registry import EXTRA_AGENTS, ProfileAgent
 from negoprep.graphs.context import PrepContext
 from negoprep.graphs.state import PartInput, PrepInput, PrepState
 from negoprep.llm.errors import describe_failure
-from negoprep.reading.parts import estimate_tokens, render_passages, split_into_parts
+from negoprep.reading.parts import (
+    describe_passages,
+    estimate_tokens,
+    render_passages,
+    split_into_parts,
+)
 
 Update = dict[str, Any]
 
@@ -69,8 +74,10 @@ async def plan(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
     unread = []
     if dropped:
         first, last = dropped[0].passages[0].id, dropped[-1].passages[-1].id
+        files = describe_passages(case, [p for part in dropped for p in part.passages])
         unread.append(
-            f"not read: {len(dropped)} part(s), passages {first} to {last}: the case is larger "
+            f"not read: {len(dropped)} part(s), passages {first} to {last}, from {files}: "
+            "the case is larger "
             f"than {limit} extraction calls of {budget} tokens (raise NEGOPREP_MAX_PARTS or "
             "NEGOPREP_CONTEXT_TOKENS to read it all)"
         )

@@ -67,7 +67,7 @@ async def _prepare(args: argparse.Namespace) -> int:
     from negoprep.llm.recorder import Recorder
     from negoprep.output.dossier import assemble
     from negoprep.output.render import render_markdown
-    from negoprep.reading.ingest import load_case
+    from negoprep.reading.ingest import load_case, validate_language
 
     settings.load_env_file()
     cfg = settings.from_env(model=args.model)
@@ -82,7 +82,9 @@ async def _prepare(args: argparse.Namespace) -> int:
     else:
         case_dir = args.case_dir
 
-    case = load_case(case_dir)
+    requested = args.language or cfg.language
+    validate_language(requested, "--language" if args.language else "NEGOPREP_LANGUAGE")
+    case = load_case(case_dir, requested)
     mode = selected_mode(args)
     cassette = _cassette_dir(getattr(args, mode, None), case_dir) if mode != "live" else None
     if mode == "replay" and cassette is not None:
@@ -94,7 +96,7 @@ async def _prepare(args: argparse.Namespace) -> int:
 
     knowledge = KnowledgeBase.load([*cfg.kb_dirs, *args.kb])
     prompts = PromptLibrary.load([*cfg.prompt_dirs, *args.prompts])
-    language = case.language(args.language or cfg.language)
+    language = case.language(requested)
 
     run_dir = args.resume or (
         runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name)
