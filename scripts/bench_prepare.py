@@ -2,10 +2,12 @@
 
 Measures what negoprep itself costs (reading documents, splitting into passages and parts, the
 graph, grounding, rendering), not the provider. Each size runs in a fresh process so peak memory
-(max RSS) is its own. Usage:
+(max RSS) is its own. The "-unverified" cases have the model cite every quote wrongly (a word
+added), so every quote is looked up in the whole case, the slow path of grounding. Usage:
 
-    python scripts/bench_prepare.py            # the table for the README
-    python scripts/bench_prepare.py --one 10   # one size, JSON
+    python scripts/bench_prepare.py                      # the table for the README
+    python scripts/bench_prepare.py --one 10             # one size, JSON
+    python scripts/bench_prepare.py --one 150mb-unverified
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SIZES = ["1", "10", "100", "5mb-text", "50mb-folder"]
+SIZES = ["1", "10", "100", "5mb-text", "50mb-folder", "50mb-unverified", "150mb-unverified"]
 WORDS = [
     "supplier",
     "buyer",
@@ -73,8 +75,8 @@ def make_case(root: Path, size: str) -> None:
             text = "\n\n".join(paragraph(rng) for _ in range(20))
             (root / f"{i:03d}-letter.txt").write_text(text)
         return
-    megabytes = 5 if size == "5mb-text" else 50
-    files = 1 if size == "5mb-text" else 10
+    megabytes = int(size.split("mb")[0])
+    files = 1 if size == "5mb-text" else megabytes // 5
     for f in range(files):
         with (root / f"{f:02d}-log.txt").open("w") as fh:
             written = 0
@@ -82,6 +84,21 @@ def make_case(root: Path, size: str) -> None:
                 line = paragraph(rng, 20) + "\n"
                 fh.write(line + ("\n" if rng.random() < 0.2 else ""))
                 written += len(line)
+
+
+def misquote(reply: str) -> str:
+    """The reply with every citation's quote changed (a word added), so none verifies."""
+
+    def walk(value: object) -> object:
+        if isinstance(value, dict):
+            if "quote" in value and "passage_id" in value:
+                return {**value, "quote": f"{value['quote']} allegedly"}
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return json.dumps(walk(json.loads(reply)))
 
 
 async def run_one(size: str) -> dict[str, object]:
@@ -119,7 +136,8 @@ async def run_one(size: str) -> dict[str, object]:
 
         def respond(agent: str, call: str, messages: object) -> str:
             if agent not in replies:
-                replies[agent] = example_json(schemas[agent], case, ["partial-alternatives"])
+                reply = example_json(schemas[agent], case, ["partial-alternatives"])
+                replies[agent] = misquote(reply) if size.endswith("unverified") else reply
             return replies[agent]
 
         provider = ScriptedProvider(respond)
@@ -129,7 +147,9 @@ async def run_one(size: str) -> dict[str, object]:
         state = await graph.ainvoke(
             {"case": case, "language": "English"}, context=PrepContext(deps=deps)
         )
+        grounding_started = time.perf_counter()
         dossier = assemble(dict(state), knowledge=kb, prompts=prompts, models={}, mode="bench")
+        grounding_s = time.perf_counter() - grounding_started
         markdown = render_markdown(dossier)
         total_s = time.perf_counter() - started
         prompt_chars = max(sum(len(str(m.content)) for m in c.messages) for c in provider.history)
@@ -141,7 +161,9 @@ async def run_one(size: str) -> dict[str, object]:
         "largest_prompt_kchars": round(prompt_chars / 1000, 1),
         "unread_passages": len(case.passages)
         - sum(part["documents"].count("\n[") for part in state.get("planned", [])),
+        "unverified": dossier.grounding.unverified,
         "read_s": round(read_s, 2),
+        "check_s": round(grounding_s, 2),
         "total_s": round(total_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "dossier_kchars": round(len(markdown) / 1000, 1),

@@ -149,6 +149,7 @@ async def _prepare(args: argparse.Namespace) -> int:
         prompts=prompts,
         models=models,
         mode=_describe_mode(mode, cassette, recorder),
+        progress=progress.checking,
     )
     archived = runs.archive_previous(run_dir) if args.resume else None
     from negoprep.files import write_json_atomic, write_text_atomic

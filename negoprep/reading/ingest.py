@@ -181,9 +181,13 @@ def _passages(doc_id: str, raw: RawDocument) -> tuple[list[Passage], int]:
                 pid, locator = f"{doc_id}.p{block.page}.P{n}", f"page {block.page}, paragraph {n}"
             out.append(
                 Passage(
-                    id=pid, doc_id=doc_id, text=piece, locator=locator, kind=block.kind,
+                    id=pid,
+                    doc_id=doc_id,
+                    text=piece,
+                    locator=locator,
+                    kind=block.kind,
                     ocr=block.ocr,
-                )  # fmt: skip
+                )
             )
     return out, repaired
 
@@ -204,7 +208,9 @@ def _add_document(
     metadata = {one_line(k): one_line(v) for k, v in raw.metadata.items()}
     ocr_pages = sorted({p.locator.split(",")[0] for p in own if p.ocr})
     if ocr_pages:
-        metadata["read by OCR"] = ", ".join(ocr_pages) if own[0].locator.startswith("page") else "yes"
+        metadata["read by OCR"] = (
+            ", ".join(ocr_pages) if own[0].locator.startswith("page") else "yes"
+        )
     docs.append(
         DocumentInfo(
             id=doc_id,
@@ -259,7 +265,9 @@ def load_case(root: Path, language: str | None = None) -> Case:
         rel = one_line(path.relative_to(root).as_posix())
         if skip_reason is not None:
             docs.append(
-                DocumentInfo(id=None, path=rel, format="?", status="skipped", problems=[skip_reason])
+                DocumentInfo(
+                    id=None, path=rel, format="?", status="skipped", problems=[skip_reason]
+                )
             )
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -276,9 +284,12 @@ def load_case(root: Path, language: str | None = None) -> Case:
             fmt = path.suffix.lower().lstrip(".")
             docs.append(
                 DocumentInfo(
-                    id=doc_id, path=rel, format=fmt, status="unreadable",
+                    id=doc_id,
+                    path=rel,
+                    format=fmt,
+                    status="unreadable",
                     problems=[one_line(str(exc), 600)],
-                )  # fmt: skip
+                )
             )
             continue
         _add_document(doc_id, rel, raw, docs, passages)

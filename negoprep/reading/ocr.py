@@ -95,6 +95,8 @@ def recognise(image: Image, wanted: tuple[str, ...] | None) -> OcrPage:
         confidences.append(confidence)
         key = (data["block_num"][i], data["par_num"][i])
         paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append(word)
-    texts = ["\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()]
+    texts = [
+        "\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()
+    ]
     mean = sum(confidences) / len(confidences) if confidences else 0.0
     return OcrPage(paragraphs=[t for t in texts if t.strip()], confidence=mean)

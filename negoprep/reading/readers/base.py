@@ -83,11 +83,16 @@ class Reader(Protocol):
     the format in messages ("a PDF") and `name` in "could not read PDF: ...".
     """
 
-    format: str
-    name: str
-    label: str
-    suffixes: frozenset[str]
-    media_types: frozenset[str]
+    @property
+    def format(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def suffixes(self) -> frozenset[str]: ...
+    @property
+    def media_types(self) -> frozenset[str]: ...
 
     def read(self, data: bytes, name: str, options: ReadOptions) -> RawDocument:
         """The document in `data` (the bytes of file `name`); raises `UnreadableFile`."""

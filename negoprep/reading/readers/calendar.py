@@ -60,6 +60,13 @@ def _people(value: Any) -> str:
     return ", ".join(_person(v) for v in values)
 
 
+def _rule(component: Component) -> str:
+    if "RRULE" not in component:
+        return ""
+    rule = component["RRULE"].to_ical()
+    return rule.decode() if isinstance(rule, bytes) else str(rule)
+
+
 def _event_blocks(component: Component, method: str) -> list[Block]:
     kind = "To-do" if component.name == "VTODO" else "Event"
     fields = [f"{kind}: {' '.join(str(component.get('SUMMARY', '(no title)')).split())}"]
@@ -68,7 +75,7 @@ def _event_blocks(component: Component, method: str) -> list[Block]:
         fields.append("Cancelled")
     for label, value in (
         ("When", _span(component)),
-        ("Repeats", component["RRULE"].to_ical().decode() if "RRULE" in component else ""),
+        ("Repeats", _rule(component)),
         ("Where", " ".join(str(component.get("LOCATION", "")).split())),
         ("Organizer", _person(component["ORGANIZER"]) if "ORGANIZER" in component else ""),
         ("Attendees", _people(component["ATTENDEE"]) if "ATTENDEE" in component else ""),

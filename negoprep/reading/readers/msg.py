@@ -76,9 +76,10 @@ def read_message(message: Any, name: str, options: ReadOptions) -> RawDocument:
 def _attachment(attachment: Any, number: int, options: ReadOptions, doc: RawDocument) -> None:
     from extract_msg.enums import AttachmentType
 
-    label = _one_line(
-        attachment.longFilename or attachment.shortFilename or attachment.displayName
-    ) or f"attachment {number}"
+    label = (
+        _one_line(attachment.longFilename or attachment.shortFilename or attachment.displayName)
+        or f"attachment {number}"
+    )
     kind = attachment.type
     if kind == AttachmentType.MSG:
         inner = attachment.data

@@ -26,17 +26,17 @@ def _text(value: Any, codepage: str | None) -> str:
         return value
     if not isinstance(value, bytes):
         return ""
-    value = value.rstrip(b"\x00")
+    data: bytes = value.rstrip(b"\x00")
     try:
-        return value.decode(codepage or "cp1252")
+        return data.decode(codepage or "cp1252")
     except (LookupError, UnicodeDecodeError):
-        return decode_text(value)[0] if value.strip() else ""
+        return decode_text(data)[0] if data.strip() else ""
 
 
 def rtf_blocks(rtf: bytes) -> list[Block] | None:
     """Blocks of an RTF body that encapsulates HTML or plain text (what Outlook writes), or None
     when it is genuine RTF (not read)."""
-    from RTFDE.deencapsulate import DeEncapsulator  # type: ignore[import-untyped]
+    from RTFDE.deencapsulate import DeEncapsulator
 
     try:
         decoder = DeEncapsulator(rtf)
