@@ -141,3 +141,95 @@ def make_numbered_docx() -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def add_form_and_comments(pdf: bytes) -> bytes:
+    """`pdf` with what a viewer shows outside the page text, on page 1: a filled text field
+    ("Amount (EUR)": 48,000.00), a ticked checkbox ("Approved"), a sticky note by Bob Stone
+    and a free-text box; plus a hidden note that a viewer does not show."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import FreeText, Text
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+
+    def rect(y: int) -> ArrayObject:
+        return ArrayObject(
+            [FloatObject(300), FloatObject(y), FloatObject(500), FloatObject(y + 20)]
+        )
+
+    amount = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/T"): TextStringObject("amount"),
+            NameObject("/TU"): TextStringObject("Amount (EUR)"),
+            NameObject("/V"): TextStringObject("48,000.00"),
+            NameObject("/Rect"): rect(700),
+        }
+    )
+    approved = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Btn"),
+            NameObject("/T"): TextStringObject("Approved"),
+            NameObject("/V"): NameObject("/Yes"),
+            NameObject("/AS"): NameObject("/Yes"),
+            NameObject("/Rect"): rect(650),
+        }
+    )
+    refs = [writer._add_object(amount), writer._add_object(approved)]
+    writer.pages[0][NameObject("/Annots")] = ArrayObject(refs)
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject(refs)}
+    )
+    note = Text(text="Check the steel index first.", rect=(50, 550, 70, 570))
+    note[NameObject("/T")] = TextStringObject("Bob Stone")
+    writer.add_annotation(page_number=0, annotation=note)
+    box = FreeText(text="Agreed by phone 3 March", rect=(50, 500, 250, 530))
+    writer.add_annotation(page_number=0, annotation=box)
+    hidden = Text(text="draft remark nobody sees", rect=(50, 450, 70, 470))
+    hidden[NameObject("/F")] = NumberObject(2)
+    writer.add_annotation(page_number=0, annotation=hidden)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def make_page_image(lines: list[str], size: int = 28):
+    """A white page (Pillow image) with the lines written in black, as a scanner sees a letter."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=size)
+    image = Image.new("RGB", (1400, 120 + len(lines) * size * 2), "white")
+    step = int(size * 1.4)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((60, 60 + i * step), line, fill="black", font=font)
+    return image
+
+
+def image_bytes(image, fmt: str = "PNG") -> bytes:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def make_scanned_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages are images of text only (no text layer), like a scanned contract."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for lines in pages:
+        pdf.add_page()
+        pdf.image(make_page_image(lines), x=0, y=0, w=210)
+    return bytes(pdf.output())

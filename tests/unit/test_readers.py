@@ -308,13 +308,24 @@ def test_pdf_two_pages(tmp_path: Path) -> None:
 def test_pdf_blank_page_warns(tmp_path: Path) -> None:
     pdf = make_pdf([["First page."], [], ["Third page."]])
     doc = read_file(write(tmp_path, "scan.pdf", pdf))
-    assert doc.warnings == ["page 2 has no text layer (scanned?)"]
+    assert doc.warnings == ["page 2 has no text layer (scanned?); none recognised by OCR"]
     assert [(b.page, b.text) for b in doc.blocks] == [(1, "First page."), (3, "Third page.")]
 
 
 def test_pdf_without_text_layer(tmp_path: Path) -> None:
     message = unreadable(tmp_path, "scan.pdf", make_pdf([[], []]))
-    assert message == "no text layer: the PDF looks scanned; run OCR first"
+    assert message == "no text: the pages have no text layer and OCR recognised none"
+
+
+def test_pdf_without_text_layer_and_without_tesseract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import negoprep.reading.ocr
+
+    monkeypatch.setattr(negoprep.reading.ocr, "available", lambda: False)
+    message = unreadable(tmp_path, "scan.pdf", make_pdf([[], []]))
+    assert message.startswith("no text layer: the PDF looks scanned; to read it, install Tesseract")
+    assert "apt-get install tesseract-ocr" in message
 
 
 def test_encrypted_pdf(tmp_path: Path) -> None:
