@@ -3,17 +3,21 @@ builds a file of a kind other tools garble and expects the text a viewer shows."
 
 from __future__ import annotations
 
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from readers_fixtures import (
+    INVITATION,
     add_form_and_comments,
     image_bytes,
+    make_mail,
+    make_msg,
     make_page_image,
     make_pdf,
+    make_rich_docx,
     make_scanned_pdf,
+    make_tnef,
 )
 
 from negoprep.agents.schemas import Citation
@@ -138,4 +142,139 @@ def test_without_tesseract_scans_name_the_reason_and_the_install_command(
     assert any(w.startswith("mixed.pdf: page 2 has no text layer") for w in loaded.warnings)
 
 
-_ = sys, EmailMessage
+# --- mail charsets: the declaration is a hint ------------------------------------------------
+
+
+def mail_with_body(body: bytes, charset: str) -> bytes:
+    return (
+        b"From: Velmora <claims@velmora.example>\r\nTo: Norvane <buyer@norvane.example>\r\n"
+        b"Subject: Claim\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body
+    )
+
+
+def test_mail_declared_latin1_but_written_in_windows_1252() -> None:
+    body = "The claim is € 48,000 – we can’t wait.".encode("cp1252")
+    doc = read_bytes(mail_with_body(body, "iso-8859-1"), "claim.eml")
+    assert doc.blocks[1].text == "The claim is € 48,000 – we can’t wait."
+    assert doc.warnings == []
+
+
+def test_mail_declared_one_charset_but_written_in_utf8() -> None:
+    body = "Beløpet er 48 000 kroner.".encode()
+    doc = read_bytes(mail_with_body(body, "iso-8859-1"), "krav.eml")
+    assert doc.blocks[1].text == "Beløpet er 48 000 kroner."
+    assert doc.warnings == ["the mail text declares charset iso-8859-1 but is UTF-8; read as UTF-8"]
+
+
+def test_mojibake_in_the_text_itself_is_repaired_and_reported(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "notat.txt").write_text("BelÃ¸pet er 48 000 kroner.\n\nResten er riktig.")
+    loaded = load_case(case)
+    assert [p.text for p in loaded.passages] == ["Beløpet er 48 000 kroner.", "Resten er riktig."]
+    (doc,) = loaded.documents
+    assert doc.status == "read with warnings"
+    assert "garbled characters" in doc.problems[0] and "repaired in 1 paragraph" in doc.problems[0]
+
+
+# --- Word content beyond plain paragraphs -----------------------------------------------------
+
+
+def test_word_content_is_read_in_document_order() -> None:
+    doc = read_bytes(make_rich_docx(), "rich.docx")
+    assert shown(doc) == [
+        ("paragraph", "Buyer: Norvane Grid AS"),
+        ("paragraph", "See the tender portal."),
+        ("paragraph", "Price date: 1 March 2024, steel indexed."),
+        ("footnote", "Footnote 1: Index published by LME on 1 March."),
+        ("paragraph", "Anchor paragraph."),
+        ("paragraph", "Text box: deadline 30 June"),
+        ("paragraph", "Penalty: P = 0.5% × d"),
+        ("paragraph", "Imported offer: 500 valves at 12.40 EUR."),
+        ("paragraph", "FINAL OFFER"),
+        ("paragraph", "Closing paragraph."),
+    ]
+    (embedded,) = doc.attachments
+    assert (embedded.name, shown(embedded)) == (
+        "schedule.docx",
+        [("paragraph", "Embedded schedule: steel surcharge EUR 12,000.")],
+    )
+    # a chart has no text to read: the file is marked, naming it
+    assert doc.warnings == ["a chart 'Steel index' is not read (its figures are not text)"]
+
+
+# --- Outlook and calendars -------------------------------------------------------------------
+
+
+def test_outlook_msg_with_attachments_and_invitation() -> None:
+    data = make_msg(
+        [
+            ("costs.txt", b"Steel surcharge: EUR 12,000\n", "text/plain"),
+            ("invite.ics", INVITATION.encode(), "text/calendar"),
+        ]
+    )
+    doc = read_bytes(data, "variation.msg")
+    assert doc.format == "msg"
+    assert shown(doc) == [
+        (
+            "header",
+            "From: Alice Martin | To: Bob Stone <bob@beta.example> | "
+            "Date: Fri, 01 Mar 2024 09:15:00 +0000 | Subject: Variation order – unit 1",
+        ),
+        ("paragraph", "Dear Bob,"),
+        ("paragraph", "the amount is € 48,000."),
+        ("paragraph", "Regards,\nAlice"),
+    ]
+    costs, invite = doc.attachments
+    assert shown(costs) == [("paragraph", "Steel surcharge: EUR 12,000")]
+    assert shown(invite) == [
+        (
+            "event",
+            "Event: Cost claim meeting | When: 2024-03-12 09:00-10:30 UTC | Where: Oslo office | "
+            "Organizer: Alice Martin <alice@acme.example> | Attendees: Bob Stone <bob@beta.example>",
+        ),
+        ("paragraph", "Agenda:\n1. Steel surcharge"),
+        ("paragraph", "Bring the cost records."),
+    ]
+
+
+def test_winmail_dat_attached_to_a_mail_is_unwrapped() -> None:
+    tnef = make_tnef(
+        "Revised claim",
+        "We now claim EUR 1,190,000 – half the original.\n\nRegards",
+        [("costs.txt", b"Steel: EUR 600,000")],
+    )
+    mail = make_mail([("winmail.dat", tnef, "application/ms-tnef")], "See the attachment.")
+    doc = read_bytes(mail, "claim.eml")
+    (winmail,) = doc.attachments
+    assert (winmail.name, winmail.format) == ("winmail.dat", "tnef")
+    assert shown(winmail) == [
+        ("header", "Subject: Revised claim"),
+        ("paragraph", "We now claim EUR 1,190,000 – half the original."),
+        ("paragraph", "Regards"),
+    ]
+    assert shown(winmail.attachments[0]) == [("paragraph", "Steel: EUR 600,000")]
+
+
+def test_inline_calendar_invitation_in_a_mail() -> None:
+    message = EmailMessage()
+    message["From"] = "Alice Martin <alice@acme.example>"
+    message["Subject"] = "Invitation: Cost claim meeting"
+    message.set_content("You are invited.")
+    message.add_alternative(INVITATION, subtype="calendar", params={"method": "REQUEST"})
+    doc = read_bytes(message.as_bytes(), "invitation.eml")
+    (invite,) = doc.attachments
+    assert invite.format == "ics"
+    assert invite.blocks[0].text.startswith("Event: Cost claim meeting | When: 2024-03-12 09:00")
+
+
+def test_new_formats_are_registered_once() -> None:
+    from negoprep.reading.readers import READERS, SUPPORTED_SUFFIXES
+
+    assert {".msg", ".ics", ".png", ".jpg", ".tif", ".dat"} <= SUPPORTED_SUFFIXES
+    formats = [r.format for r in READERS]
+    assert len(formats) == len(set(formats))
+    suffixes = [s for r in READERS for s in r.suffixes]
+    assert len(suffixes) == len(set(suffixes))
