@@ -16,6 +16,7 @@ from negoprep.output.render_extra import render_output
 from negoprep.reading.case import LANGUAGE_NAMES
 
 UNVERIFIED = "⚠ unverified"
+APPROXIMATE = "≈ OCR text, close match"
 
 
 class Writer:
@@ -44,7 +45,9 @@ class Writer:
         """A citation as shown: passage id and quote, marked if it could not be verified."""
         check = self.d.check_for(passage_id, quote)
         mark = ""
-        if check is not None and not check.verified:
+        if check is not None and check.approximate:
+            mark = f" ({self.t(APPROXIMATE)})"
+        elif check is not None and not check.verified:
             where = f"; found in {', '.join(check.found_in)}" if check.found_in else ""
             mark = f" {self.t(UNVERIFIED)}: {self.t(check.status)}{where}"
         return f"{passage_id} {self.q(quote)}{mark}"
@@ -386,11 +389,25 @@ def appendix(w: Writer) -> None:
         "|---|---|---|---|---|",
     )
     for doc in d.case.documents:
+        notes = list(doc.problems)
+        if "read by OCR" in doc.metadata:
+            how = doc.metadata.get("ocr", "")
+            notes.insert(
+                0,
+                f"{t('read by OCR')}: {doc.metadata['read by OCR']}" + (f" ({how})" if how else ""),
+            )
         w.add(
-            f"| {doc.id or '-'} | `{doc.path}` | {t(doc.status)} | {doc.passages} | {'; '.join(doc.problems)} |"
+            f"| {doc.id or '-'} | `{doc.path}` | {t(doc.status)} | {doc.passages} | {'; '.join(notes)} |"
         )
     for note in d.part_failures:
         w.add("", f"> ⚠ {note}")
+    approximate = [c for c in d.citation_checks if c.approximate]
+    if approximate:
+        w.add(
+            "",
+            f"{t('Quotes matched closely but not exactly in text read by OCR')}: "
+            + "; ".join(f"{c.passage_id} {w.q(c.quote)}" for c in approximate),
+        )
     unverified = [c for c in d.citation_checks if not c.verified]
     w.h(3, f"{t('Citations not verified')} ({len(unverified)} {t('of')} {len(d.citation_checks)})")
     w.bullets(
