@@ -371,3 +371,17 @@ INVITATION = (
     "DESCRIPTION:Agenda:\\n1. Steel surcharge\\n\\nBring the cost records.\r\n"
     "END:VEVENT\r\nEND:VCALENDAR\r\n"
 )
+
+
+def make_two_column_pdf(left: list[str], right: list[str], x_right: float = 110) -> bytes:
+    """One page with two columns whose lines are drawn row by row across both columns (the
+    drawing order that makes a text layer interleave them)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=10)
+    pdf.add_page()
+    for i, (a, b) in enumerate(zip(left, right, strict=True)):
+        pdf.text(10, 20 + i * 6, a)
+        pdf.text(x_right, 20 + i * 6, b)
+    return bytes(pdf.output())

@@ -18,6 +18,7 @@ from readers_fixtures import (
     make_rich_docx,
     make_scanned_pdf,
     make_tnef,
+    make_two_column_pdf,
 )
 
 from negoprep.agents.schemas import Citation
@@ -84,6 +85,29 @@ def test_pdf_running_headers_page_numbers_and_page_breaks() -> None:
         (1, "header", "Supply Agreement - draft 3"),
         (1, "paragraph", "The Buyer pays the price within thirty days of\nreceiving the invoice."),
     ]
+
+
+def test_pdf_two_columns_are_read_column_by_column() -> None:
+    left = [
+        "The Buyer shall pay the price within",
+        "thirty days of receiving a correct",
+        "invoice, without any deduction.",
+    ]
+    right = [
+        "The Supplier shall deliver unit 1 to",
+        "the site no later than 30 September",
+        "2025, duly tested and documented.",
+    ]
+    doc = read_bytes(make_two_column_pdf(left, right), "terms.pdf")
+    assert [b.text for b in doc.blocks] == ["\n".join(left), "\n".join(right)]
+
+
+def test_pdf_label_value_table_stays_in_rows() -> None:
+    labels, values = ["Price:", "Delivery:", "Payment:"], ["EUR 2,380,000", "DAP site", "30 days"]
+    doc = read_bytes(make_two_column_pdf(labels, values, x_right=60), "table.pdf")
+    assert "\n".join(b.text for b in doc.blocks) == (
+        "Price: EUR 2,380,000\nDelivery: DAP site\nPayment: 30 days"
+    )
 
 
 # --- scans: OCR --------------------------------------------------------------------------------

@@ -28,7 +28,14 @@ from negoprep.reading.readers.base import (
     UnreadableFile,
 )
 from negoprep.reading.readers.pdf_annotations import annotation_blocks
-from negoprep.reading.readers.pdf_layout import continues, dehyphenate, split_page, strip_running
+from negoprep.reading.readers.pdf_layout import (
+    Fragment,
+    column_text,
+    continues,
+    dehyphenate,
+    split_page,
+    strip_running,
+)
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -150,6 +157,23 @@ def _ocr(data: bytes, numbers: list[int], options: ReadOptions, doc: RawDocument
     return [n for n in empty if n is not None]
 
 
+def _page_text(page: Any) -> str:
+    """The page's text layer, in column order when it is set in two interleaved columns."""
+    fragments: list[Fragment] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            fragments.append(
+                Fragment(float(x), float(y), text, float(size or 10) * abs(cm[0] or 1))
+            )
+
+    text = page.extract_text(visitor_text=visit) or ""
+    width = float(page.mediabox.width)
+    return column_text(fragments, width) or text
+
+
 def _page_blocks(
     reader: PdfReader, doc: RawDocument
 ) -> tuple[dict[int, str], dict[int, list[Block]], int]:
@@ -158,7 +182,7 @@ def _page_blocks(
     failed = 0
     for number, page in enumerate(reader.pages, start=1):
         try:
-            texts[number] = page.extract_text() or ""
+            texts[number] = _page_text(page)
         except Exception as exc:  # a broken page must not lose the others
             failed += 1
             doc.warnings.append(

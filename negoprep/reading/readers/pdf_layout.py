@@ -136,3 +136,50 @@ def continues(paragraph: str, next_paragraph: str) -> bool:
     """True when `next_paragraph` (top of the next page) goes on with `paragraph`."""
     last, first = paragraph.rstrip(), next_paragraph.lstrip()
     return bool(last and first) and not _SENTENCE_END.search(last) and first[0].islower()
+
+
+@dataclass
+class Fragment:
+    """A piece of text as a PDF draws it: where (points from the bottom left), what, how big."""
+
+    x: float
+    y: float
+    text: str
+    size: float
+
+
+CHAR_WIDTH = 0.5
+"""Average character width as a share of the font size (for a fragment's extent)."""
+PROSE_CHARS = 25
+"""Both columns' lines are at least this long (median): prose, not a label-value table."""
+
+
+def _lines(fragments: list[Fragment]) -> list[str]:
+    rows: dict[float, list[Fragment]] = {}
+    for f in fragments:
+        key = next((y for y in rows if abs(y - f.y) <= f.size * 0.3), f.y)
+        rows.setdefault(key, []).append(f)
+    ordered = sorted(rows.items(), key=lambda item: -item[0])
+    return [" ".join(f.text.strip() for f in sorted(row, key=lambda f: f.x)) for _, row in ordered]
+
+
+def column_text(fragments: list[Fragment], page_width: float) -> str | None:
+    """The page's text column by column when it is set in two columns of prose whose lines the
+    PDF draws across both columns (so the text layer interleaves them); None otherwise."""
+    shown = [f for f in fragments if f.text.strip()]
+    left = [f for f in shown if f.x < page_width * 0.45]
+    right = [f for f in shown if f.x >= page_width * 0.45]
+    if len(left) < 3 or len(right) < 3:
+        return None
+    gutter = min(f.x for f in right)
+    if any(f.x + len(f.text.strip()) * f.size * CHAR_WIDTH > gutter + f.size for f in left):
+        return None  # a line runs across the gutter: not two columns
+    lengths = [sorted(len(f.text.strip()) for f in side) for side in (left, right)]
+    if min(side[len(side) // 2] for side in lengths) < PROSE_CHARS:
+        return None
+    low = max(min(f.y for f in left), min(f.y for f in right))
+    high = min(max(f.y for f in left), max(f.y for f in right))
+    if high <= low:
+        return None  # one column above the other: the text layer is already in order
+    columns = ("\n".join(_lines(side)) for side in (left, right))
+    return "\n\n".join(p for column in columns for p in split_page(column))
