@@ -589,7 +589,7 @@ def test_html_meta_charset_and_layout_table(tmp_path: Path) -> None:
         "</table><table><tr><td><p>Menge</p></td><td><p>Preis</p></td></tr></table></body></html>"
     )
     doc = read_file(write(tmp_path, "mail.htm", page.encode("cp1252")))
-    assert doc.metadata["encoding"] == "windows-1252"
+    assert doc.metadata["encoding"] == "cp1252"
     assert [(b.kind, b.text) for b in doc.blocks] == [
         ("paragraph", "Sehr geehrte Frau Müller,"),
         ("paragraph", "anbei unser Angebot."),

@@ -2,7 +2,7 @@
 
 The first block sums up the headers ("From: ... | To: ... | Cc: ... | Date: ... | Subject: ...",
 kind "header"); the body is the text/plain part (else the text/html part as text) split at blank
-lines. A part's declared charset is a hint, not the truth (`decode_declared`). Other parts are
+lines. A part's declared charset is a hint, not the truth (`text.decode_declared`). Other parts are
 attachments read like files (by name, MIME type and content: PDFs, Word files, calendar
 invitations, winmail.dat, images by OCR, ...) into `attachments`; one that cannot be read becomes
 a warning naming it, and the rest of the mail is still read. Small inline images (logos, icons)
@@ -23,7 +23,7 @@ from negoprep.reading.readers.base import (
     UnreadableFile,
 )
 from negoprep.reading.readers.html import html_blocks
-from negoprep.reading.readers.text import decode_text, read_text, text_blocks
+from negoprep.reading.readers.text import decode_declared, read_text, text_blocks
 
 HEADERS = ("From", "To", "Cc", "Date", "Subject")
 MAX_DEPTH = 5
@@ -50,66 +50,12 @@ def _header(msg: Message, key: str) -> str:
     return " ".join(text.split())
 
 
-def decode_declared(payload: bytes, charset: str | None) -> tuple[str, str, list[str]]:
-    """Decode a mail part whose header declares `charset`: (text, encoding, warnings).
-
-    The declaration is a hint, not the truth, as in a browser: ISO-8859-1 and US-ASCII are read
-    as Windows-1252 (what Outlook means by them: its euro sign, curly quotes and dashes live in
-    0x80-0x9F), valid UTF-8 is read as UTF-8 whatever is declared, and a part that is not in its
-    declared charset is decoded by its content. Each override of the declaration is a warning.
-    """
-    declared = _codec(charset)
-    if declared not in (None, "utf-8") and not payload.isascii():
-        try:
-            text = payload.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            note = f"the mail text declares charset {charset} but is UTF-8; read as UTF-8"
-            return _lines(text), "utf-8", [note]
-    if declared is not None:
-        codec = "cp1252" if declared in _READ_AS_CP1252 else declared
-        try:
-            return _lines(payload.decode(codec)), codec, []
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        text, encoding, _ = decode_text(payload)
-    except UnreadableFile:
-        return "", "", ["the mail body is not text"]
-    if charset:
-        note = f"the mail text is not in its declared charset {charset}; read as {encoding}"
-        return text, encoding, [note]
-    if encoding == "utf-8":
-        return text, encoding, []
-    return text, encoding, [f"the mail text has no charset; read as {encoding}"]
-
-
-_READ_AS_CP1252 = {"iso8859-1", "ascii"}
-
-
-def _codec(charset: str | None) -> str | None:
-    """Python's name for a declared charset ("ISO-8859-1" -> "iso8859-1"), None if unknown."""
-    import codecs
-
-    if not charset:
-        return None
-    try:
-        return codecs.lookup(charset.strip().strip("\"'")).name
-    except LookupError:
-        return None
-
-
-def _lines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def _part_text(part: Message) -> tuple[str, list[str]]:
     """The decoded text of a text part, and warnings about its charset."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes) or not payload.strip():
         return "", []
-    text, _encoding, notes = decode_declared(payload, part.get_content_charset())
+    text, _encoding, notes = decode_declared(payload, part.get_content_charset(), "the mail text")
     return text, notes
 
 

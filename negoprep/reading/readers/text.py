@@ -94,6 +94,64 @@ def decode_text(data: bytes) -> tuple[str, str, list[str]]:
     return _finish(text, encoding, warnings)
 
 
+def decode_declared(
+    payload: bytes, charset: str | None, what: str = "the text"
+) -> tuple[str, str, list[str]]:
+    """Decode text whose header declares `charset` (a mail part, an HTML page's <meta>):
+    (text, encoding, warnings).
+
+    The declaration is a hint, not the truth, as in a browser: ISO-8859-1 and US-ASCII are read
+    as Windows-1252 (what Outlook means by them: its euro sign, curly quotes and dashes live in
+    0x80-0x9F), valid UTF-8 is read as UTF-8 whatever is declared, and a part that is not in its
+    declared charset is decoded by its content. Each override of the declaration is a warning
+    about `what` ("the mail text").
+    """
+    declared = _codec(charset)
+    if declared not in (None, "utf-8") and not payload.isascii():
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            note = f"{what} declares charset {charset} but is UTF-8; read as UTF-8"
+            return _lines(text), "utf-8", [note]
+    if declared is not None:
+        codec = "cp1252" if declared in _READ_AS_CP1252 else declared
+        try:
+            return _lines(payload.decode(codec)), codec, []
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        text, encoding, _ = decode_text(payload)
+    except UnreadableFile:
+        return "", "", [f"{what} is not text"]
+    if charset:
+        note = f"{what} is not in its declared charset {charset}; read as {encoding}"
+        return text, encoding, [note]
+    if encoding == "utf-8":
+        return text, encoding, []
+    return text, encoding, [f"{what} has no charset; read as {encoding}"]
+
+
+_READ_AS_CP1252 = {"iso8859-1", "ascii"}
+
+
+def _codec(charset: str | None) -> str | None:
+    """Python's name for a declared charset ("ISO-8859-1" -> "iso8859-1"), None if unknown."""
+    import codecs
+
+    if not charset:
+        return None
+    try:
+        return codecs.lookup(charset.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _finish(text: str, encoding: str, warnings: list[str]) -> tuple[str, str, list[str]]:
     nuls = text.count("\x00")
     if nuls:
