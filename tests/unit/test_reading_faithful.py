@@ -73,6 +73,14 @@ def test_pdf_line_end_hyphenation_reads_as_the_page_and_quotes_verify(tmp_path: 
     assert checks[0].status == "verified"
 
 
+def test_pdf_ligatures_and_compound_words_at_line_ends() -> None:
+    from negoprep.reading.readers.pdf_layout import dehyphenate
+
+    assert dehyphenate("The ﬁnal oﬀer from Jean-\nPierre is con\u00adﬁrmed.") == (
+        "The final offer from Jean-Pierre is confirmed."
+    )
+
+
 def test_pdf_running_headers_page_numbers_and_page_breaks() -> None:
     pdf = make_pdf(
         [

@@ -7,6 +7,7 @@
   ends a sentence. Lines inside a paragraph are kept (joined with "\\n").
 - Hyphenation: a word broken at a line end ("Sep-" / "tember") is joined ("September"); the
   hyphen stays when the second part starts with a capital or a digit ("Jean-Pierre").
+  Typographic ligatures ("ﬁ", "ﬂ") and soft hyphens become the letters a reader sees.
 - Running headers and footers (the same first or last line on most pages, page numbers aside)
   are taken out of the page text and kept once; page numbers ("3", "Page 3 of 9", "- 3 -") go.
 - A paragraph cut by a page break (no sentence end, next page starts in lower case) is joined
@@ -71,8 +72,16 @@ def split_page(text: str) -> list[str]:
     return ["\n".join(lines_).strip() for lines_ in paragraphs]
 
 
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+     "\ufb05": "st", "\ufb06": "st", "\u00ad": ""}
+)  # fmt: skip
+
+
 def dehyphenate(text: str) -> str:
-    """Join words broken at line ends: "30 Sep-\\ntember 2025" -> "30 September\\n2025"."""
+    """Join words broken at line ends: "30 Sep-\\ntember 2025" -> "30 September\\n2025"; spell
+    out ligatures."""
+    text = text.translate(_LIGATURES)
 
     def join(match: re.Match[str]) -> str:
         head, tail, space = match.group(1), match.group(2), match.group(3)
