@@ -77,7 +77,7 @@ def test_pdf_ligatures_and_compound_words_at_line_ends() -> None:
     from negoprep.reading.readers.pdf_layout import dehyphenate
 
     assert dehyphenate("The ﬁnal oﬀer from Jean-\nPierre is con\u00adﬁrmed.") == (
-        "The final offer from Jean-Pierre is confirmed."
+        "The final offer from Jean-Pierre\nis confirmed."
     )
 
 
