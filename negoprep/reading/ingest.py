@@ -22,7 +22,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from negoprep.reading.case import Case, CaseBrief, DocumentInfo, Passage, UnknownLanguage
+from negoprep.reading.case import (
+    LANGUAGE_NAMES,
+    Case,
+    CaseBrief,
+    DocumentInfo,
+    Passage,
+    UnknownLanguage,
+    language_name,
+)
 from negoprep.reading.language import annotate
 from negoprep.reading.ocr import pack_for
 from negoprep.reading.readers import (
@@ -82,8 +90,6 @@ def validate_language(value: str | None, source: str) -> None:
     known language name or code: it reaches system messages. Raises `CaseError`."""
     if value is None:
         return
-    from negoprep.reading.case import language_name
-
     try:
         language_name(value)
     except UnknownLanguage as exc:
@@ -235,8 +241,6 @@ def read_options(brief: CaseBrief | None, language: str | None = None) -> ReadOp
     chosen = language or (brief.language if brief else None)
     if not chosen:
         return ReadOptions()
-    from negoprep.reading.case import LANGUAGE_NAMES, language_name
-
     name = language_name(chosen)
     codes = [code for code, known in LANGUAGE_NAMES.items() if known == name]
     packs = [pack for pack in (pack_for(code) for code in codes or [chosen]) if pack]

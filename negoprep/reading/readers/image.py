@@ -7,6 +7,7 @@ recognition confidence is kept in the metadata, and a page with little confidenc
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from negoprep.reading import ocr
 from negoprep.reading.readers.base import (
@@ -17,6 +18,9 @@ from negoprep.reading.readers.base import (
     UnreadableFile,
 )
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
 LOW_CONFIDENCE = 60.0
 """A page recognised with less mean confidence than this is reported (its text may be wrong)."""
 MAX_PIXELS = 100_000_000
@@ -24,7 +28,7 @@ MAX_PIXELS = 100_000_000
 
 
 def ocr_pages(
-    images: list[tuple[int | None, object]], options: ReadOptions, doc: RawDocument
+    images: list[tuple[int | None, Image]], options: ReadOptions, doc: RawDocument
 ) -> list[int | None]:
     """OCR each (page number, PIL image) into `doc.blocks`; returns the pages with no text.
 
@@ -33,7 +37,7 @@ def ocr_pages(
     empty: list[int | None] = []
     confidences: list[float] = []
     for number, image in images:
-        page = ocr.recognise(image, options.ocr_languages)  # type: ignore[arg-type]
+        page = ocr.recognise(image, options.ocr_languages)
         if not page.paragraphs:
             empty.append(number)
             continue
@@ -73,7 +77,7 @@ def read_image(data: bytes, name: str, options: ReadOptions) -> RawDocument:
     doc = RawDocument(name=name, format="image")
     paged = len(frames) > 1
     numbered = [(i if paged else None, frame) for i, frame in enumerate(frames, start=1)]
-    empty = ocr_pages(list(numbered), options, doc)
+    empty = ocr_pages(numbered, options, doc)
     if not doc.blocks:
         raise UnreadableFile("no text recognised in the image (OCR)")
     doc.warnings.extend(f"page {n}: no text recognised (OCR)" for n in empty if n is not None)
