@@ -242,14 +242,18 @@ def read_pdf(data: bytes, name: str, options: ReadOptions | None = None) -> RawD
     ocr_blocks: list[Block] = []
     unread_scans: list[int] = []
     if scans:
+        unread_scans = scans
         if ocr.available():
             scan_doc = RawDocument(name=name, format="pdf")
-            unread_scans = _ocr(data, scans, options, scan_doc)
+            try:
+                unread_scans = _ocr(data, scans, options, scan_doc)
+            except Exception as exc:  # OCR failing must not lose the pages with a text layer
+                pages = ", ".join(str(n) for n in scans)
+                doc.warnings.append(f"page(s) {pages} could not be read by OCR: {_short(exc)}")
+                scan_doc.blocks = []
             ocr_blocks = scan_doc.blocks
             doc.warnings.extend(scan_doc.warnings)
             doc.metadata.update(scan_doc.metadata)
-        else:
-            unread_scans = scans
     for number in range(1, count + 1):
         header, footer = running.get(number, ("", ""))
         if header:
@@ -262,6 +266,8 @@ def read_pdf(data: bytes, name: str, options: ReadOptions | None = None) -> RawD
     if not doc.blocks:
         if failed:
             raise UnreadableFile(f"corrupt or damaged PDF: {doc.warnings[0]}")
+        if any("could not be read by OCR" in w for w in doc.warnings):
+            raise UnreadableFile(next(w for w in doc.warnings if "could not be read by OCR" in w))
         if not ocr.available():
             raise UnreadableFile(f"no text layer: the PDF looks scanned; to read it, {ocr.INSTALL}")
         raise UnreadableFile("no text: the pages have no text layer and OCR recognised none")
