@@ -159,6 +159,17 @@ def test_image_files_are_read_by_ocr(fmt: str, name: str) -> None:
     assert doc.metadata["ocr"].startswith("Tesseract (eng")
 
 
+@needs_tesseract
+def test_an_ocr_failure_keeps_the_pages_with_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(image: object, languages: object) -> ocr.OcrPage:
+        raise RuntimeError("tesseract crashed")
+
+    monkeypatch.setattr(ocr, "recognise", broken)
+    doc = read_bytes(make_pdf([["Page one has text."], []]), "mixed.pdf")
+    assert [b.text for b in doc.blocks] == ["Page one has text."]
+    assert doc.warnings[0] == "page(s) 2 could not be read by OCR: tesseract crashed"
+
+
 def test_without_tesseract_scans_name_the_reason_and_the_install_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
