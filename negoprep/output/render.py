@@ -24,6 +24,7 @@ class Writer:
         self.d = dossier
         self.lines: list[str] = []
         self.table = table_for(dossier.language)
+        self.ocr_ids = {p.id for p in dossier.case.passages if p.ocr}
 
     def q(self, text: str) -> str:
         """`text` in the quotation marks of the dossier's language."""
@@ -42,7 +43,8 @@ class Writer:
         self.add(f"{'#' * level} {title}", "")
 
     def cite_text(self, passage_id: str, quote: str) -> str:
-        """A citation as shown: passage id and quote, marked if it could not be verified."""
+        """A citation as shown: passage id and quote, marked if it could not be verified, if it
+        matched OCR text only closely, or if its passage was read by OCR."""
         check = self.d.check_for(passage_id, quote)
         mark = ""
         if check is not None and check.approximate:
@@ -50,6 +52,8 @@ class Writer:
         elif check is not None and not check.verified:
             where = f"; found in {', '.join(check.found_in)}" if check.found_in else ""
             mark = f" {self.t(UNVERIFIED)}: {self.t(check.status)}{where}"
+        elif passage_id.strip("[] ") in self.ocr_ids:
+            mark = f" ({self.t('OCR text')})"
         return f"{passage_id} {self.q(quote)}{mark}"
 
     def cites(self, citations: Sequence[Citation]) -> str:

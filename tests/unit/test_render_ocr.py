@@ -36,6 +36,9 @@ def test_ocr_sources_and_close_matches_are_marked(tmp_path: Path) -> None:
     profile = DealProfile.model_validate(build(DealProfile, case, kb))
     profile.facts[0].citations[0].passage_id = "D1.p1.P1"
     profile.facts[0].citations[0].quote = "The price is EUR 2.380.000"
+    profile.facts[0].citations.append(
+        profile.facts[0].citations[0].model_copy(update={"quote": "Contract signed 12 March 2024"})
+    )
     state = {
         "case": case,
         "language": "English",
@@ -50,6 +53,7 @@ def test_ocr_sources_and_close_matches_are_marked(tmp_path: Path) -> None:
     )
     markdown = render_markdown(dossier)
     assert "D1.p1.P1 “The price is EUR 2.380.000” (≈ OCR text, close match)" in markdown
+    assert "D1.p1.P1 “Contract signed 12 March 2024” (OCR text)" in markdown
     assert "| D1 | `signed.pdf` | read | 1 | read by OCR: page 1 (Tesseract (eng" in markdown
     assert "Quotes matched closely but not exactly in text read by OCR: D1.p1.P1" in markdown
     assert dossier.grounding.unverified == 0
