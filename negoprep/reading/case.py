@@ -58,6 +58,7 @@ def language_name(value: str) -> str:
         head = re.split(r"[-_]", key, maxsplit=1)[0]
         key = head if 2 <= len(head) <= 3 and head.isalpha() else key
     key = _NATIVE_NAMES.get(key, key)
+    key = next((code for code, name in LANGUAGE_NAMES.items() if name.lower() == key), key)
     if key in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[key]
     found = None
