@@ -38,7 +38,12 @@ from negoprep.llm.errors import describe_failure
 from negoprep.output.dossier import assemble
 from negoprep.output.render import render_markdown
 from negoprep.reading.ingest import changed_sources, load_case
-from negoprep.reading.parts import estimate_tokens, render_passages, split_into_parts
+from negoprep.reading.parts import (
+    describe_passages,
+    estimate_tokens,
+    render_passages,
+    split_into_parts,
+)
 
 Update = dict[str, Any]
 Node = Callable[[PrepState, Runtime[PrepContext]], Awaitable[Update]]
@@ -59,6 +64,12 @@ async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: st
         return {"failures": {agent: reason}}
     _progress(agent, "finished", detail)
     return update
+
+
+def _checking(done: int, total: int) -> None:
+    """Progress of the search for quotes that are not in their cited passage."""
+    with contextlib.suppress(RuntimeError):
+        get_stream_writer()({"kind": "checking", "done": done, "total": total})
 
 
 def _needs_profile(agent: str, state: PrepState) -> Update | None:
@@ -107,8 +118,9 @@ class Preparation:
     async def read_case(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         """Read the case folder; if a document changed since the last pass, forget what
         depends on it. Raises `negoprep.reading.ingest.CaseError` for an unusable folder."""
-        case = await asyncio.to_thread(load_case, Path(state["case_dir"]))
-        language = case.language((runtime.context or PrepContext()).language)
+        requested = (runtime.context or PrepContext()).language
+        case = await asyncio.to_thread(load_case, Path(state["case_dir"]), requested)
+        language = case.language(requested)
         update: Update = {
             "case": case,
             "language": language,
@@ -180,10 +192,11 @@ class Preparation:
         unread = []
         if dropped:
             first, last = dropped[0].passages[0].id, dropped[-1].passages[-1].id
+            files = describe_passages(case, [p for part in dropped for p in part.passages])
             unread.append(
-                f"not read: {len(dropped)} part(s), passages {first} to {last}: the case is larger "
-                f"than {limit} extraction calls of {budget} tokens (raise NEGOPREP_MAX_PARTS or "
-                "NEGOPREP_CONTEXT_TOKENS to read it all)"
+                f"not read: {len(dropped)} part(s), passages {first} to {last}, from {files}: "
+                f"the case is larger than {limit} extraction calls of {budget} tokens (raise "
+                "NEGOPREP_MAX_PARTS or NEGOPREP_CONTEXT_TOKENS to read it all)"
             )
         # Parts finished in an earlier pass over the same documents are kept, not redone.
         done = {p["index"] for p in state.get("part_profiles") or []}
@@ -374,6 +387,7 @@ class Preparation:
             models={a.name: deps.model_info(a.name) for a in self.agents},
             mode=deps.describe_source(),
             extra_agents=self.extras,
+            progress=_checking,
         )
         return {"dossier": dossier.model_dump(mode="json"), "dossier_md": render_markdown(dossier)}
 

@@ -2,10 +2,12 @@
 
 Measures what negoprep itself costs (reading documents, splitting into passages and parts, the
 graph, grounding, rendering), not the provider. Each size runs in a fresh process so peak memory
-(max RSS) is its own. Usage:
+(max RSS) is its own. The "-unverified" cases have the model cite every quote wrongly (a word
+added), so every quote is looked up in the whole case, the slow path of grounding. Usage:
 
-    python scripts/bench_prepare.py            # the table for the README
-    python scripts/bench_prepare.py --one 10   # one size, JSON
+    python scripts/bench_prepare.py                      # the table for the README
+    python scripts/bench_prepare.py --one 10             # one size, JSON
+    python scripts/bench_prepare.py --one 150mb-unverified
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SIZES = ["1", "10", "100", "5mb-text", "50mb-folder"]
+SIZES = ["1", "10", "100", "5mb-text", "50mb-folder", "50mb-unverified", "150mb-unverified"]
 WORDS = [
     "supplier",
     "buyer",
@@ -73,8 +75,8 @@ def make_case(root: Path, size: str) -> None:
             text = "\n\n".join(paragraph(rng) for _ in range(20))
             (root / f"{i:03d}-letter.txt").write_text(text)
         return
-    megabytes = 5 if size == "5mb-text" else 50
-    files = 1 if size == "5mb-text" else 10
+    megabytes = int(size.split("mb")[0])
+    files = 1 if size == "5mb-text" else megabytes // 5
     for f in range(files):
         with (root / f"{f:02d}-log.txt").open("w") as fh:
             written = 0
@@ -82,6 +84,21 @@ def make_case(root: Path, size: str) -> None:
                 line = paragraph(rng, 20) + "\n"
                 fh.write(line + ("\n" if rng.random() < 0.2 else ""))
                 written += len(line)
+
+
+def misquote(reply: str) -> str:
+    """The reply with every citation's quote changed (a word added), so none verifies."""
+
+    def walk(value: object) -> object:
+        if isinstance(value, dict):
+            if "quote" in value and "passage_id" in value:
+                return {**value, "quote": f"{value['quote']} allegedly"}
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return json.dumps(walk(json.loads(reply)))
 
 
 async def run_one(size: str) -> dict[str, object]:
@@ -96,6 +113,7 @@ async def run_one(size: str) -> dict[str, object]:
     from negoprep.graphs.preparation import build
     from negoprep.knowledge.base import KnowledgeBase
     from negoprep.llm.prompts import PromptLibrary
+    from negoprep.output.dossier import assemble
     from negoprep.reading.ingest import load_case
 
     schemas = {a.name: a.schema for a in preparation_agents()}
@@ -110,7 +128,8 @@ async def run_one(size: str) -> dict[str, object]:
 
         def respond(agent: str, call: str, messages: object) -> str:
             if agent not in replies:
-                replies[agent] = example_json(schemas[agent], case, ["partial-alternatives"])
+                reply = example_json(schemas[agent], case, ["partial-alternatives"])
+                replies[agent] = misquote(reply) if size.endswith("unverified") else reply
             return replies[agent]
 
         provider = ScriptedProvider(respond)
@@ -130,6 +149,16 @@ async def run_one(size: str) -> dict[str, object]:
             state = dict((await graph.aget_state(config)).values)  # type: ignore[arg-type]
         markdown = state["dossier_md"]
         graph_s = time.perf_counter() - graph_started
+        # The citation check alone (it is part of the graph's last step), timed once more.
+        check_started = time.perf_counter()
+        assemble(
+            state,
+            knowledge=deps.agents.knowledge,
+            prompts=deps.agents.prompts,
+            models={},
+            mode="bench",
+        )
+        check_s = time.perf_counter() - check_started
         total_s = time.perf_counter() - started
         checkpoint_mb = (run_dir / DB_FILE).stat().st_size / 1e6
         read_passages = sum(
@@ -145,8 +174,10 @@ async def run_one(size: str) -> dict[str, object]:
         "model_calls": len(provider.history),
         "largest_prompt_kchars": round(prompt_chars / 1000, 1),
         "unread_passages": len(case.passages) - read_passages,
+        "unverified": state["dossier"]["grounding"]["unverified"],
         "read_s": round(read_s, 2),
         "graph_s": round(graph_s, 2),
+        "check_s": round(check_s, 2),
         "total_s": round(total_s, 2),
         "checkpoints_mb": round(checkpoint_mb, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -30,7 +30,7 @@ from negoprep.graphs.context import PrepContext
 from negoprep.graphs.state import PrepInput
 from negoprep.output.dossier import Dossier
 from negoprep.reading.case import Case
-from negoprep.reading.ingest import changed_sources, load_case
+from negoprep.reading.ingest import changed_sources, load_case, validate_language
 
 Event = dict[str, Any]
 """A progress event: `{"kind": "run", "run_dir": ..., ...}` once the run folder is claimed, then
@@ -111,7 +111,14 @@ def plan_run(request: PrepareRequest, settings: Settings | None = None) -> Plann
     elif case_dir is None:
         raise UserError("give a CASE_DIR (the folder with the case documents), or --resume RUN_DIR")
     assert case_dir is not None
-    case = load_case(case_dir)
+    from negoprep.app import settings as settings_mod
+
+    if settings is None:
+        settings_mod.load_env_file()
+        settings = settings_mod.from_env(model=request.model)
+    requested = request.language or settings.language
+    validate_language(requested, "--language" if request.language else "NEGOPREP_LANGUAGE")
+    case = load_case(case_dir, requested)
     source = AnswerSource.choose(
         replay=request.replay, record=request.record, author=request.author, case_dir=case_dir
     )

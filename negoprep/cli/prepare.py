@@ -116,6 +116,8 @@ async def _prepare(
             )
             for warning in case.warnings:
                 progress.say(f"  ! {warning}")
+        elif event.get("kind") == "checking":
+            progress.checking(event["done"], event["total"])
         else:
             progress.event(event)
 

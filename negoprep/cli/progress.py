@@ -17,10 +17,18 @@ class Progress:
         self.quiet = quiet
         self.started = time.perf_counter()
         self.running: dict[str, float] = {}
+        self.checked_tenth = -1
 
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+    def checking(self, done: int, total: int) -> None:
+        """Progress of the search for quotes not in their passage, at most every 10%."""
+        tenth = done * 10 // max(total, 1)
+        if tenth > self.checked_tenth:
+            self.checked_tenth = tenth
+            self.say(f"  … checking quotes in the whole case: {done:,} of {total:,} passages")
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started

@@ -9,7 +9,7 @@ not belong to one agent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from negoprep.agents.registry import preparation_agents
 from negoprep.agents.schemas import Citation, Cited
@@ -32,10 +32,11 @@ from negoprep.output.view import (
     Table,
     Text,
 )
-from negoprep.reading.case import LANGUAGE_NAMES
+from negoprep.reading.case import LANGUAGE_NAMES, DocumentInfo
 from negoprep.reading.grounding import clean_id, quote_spans
 
 UNVERIFIED = "⚠ unverified"
+APPROXIMATE = "≈ OCR text, close match"
 RESERVED_IDS = ("source-passages", "sources-title", "dossier", "contents", "toc-title")
 """Element ids the reading page uses itself; section ids never take them."""
 AGENT_OUTPUTS = {a.name: a.key for a in preparation_agents(())}
@@ -122,11 +123,15 @@ class Builder:
         check = self.d.check_for(passage_id, quote)
         passage = self._passages.get(clean_id(passage_id))
         mark, spans = "", None
-        if check is not None and not check.verified:
+        if check is not None and check.approximate:
+            mark = f"({self.t(APPROXIMATE)})"
+        elif check is not None and not check.verified:
             where = f"; {self.t('found in')} {', '.join(check.found_in)}" if check.found_in else ""
             mark = f"{self.t(UNVERIFIED)}: {self.t(check.status)}{where}"
         elif check is not None and passage is not None:
             spans = quote_spans(quote, passage.text)
+            if passage.ocr:
+                mark = f"({self.t('OCR text')})"
         return Cite(
             number=self._cites,
             check=self._checks.get((passage_id, quote)),
@@ -252,6 +257,17 @@ def header(b: Builder) -> None:
         b.add(Notice([line]))
 
 
+def _notes(doc: DocumentInfo, t: Callable[[str], str]) -> list[str]:
+    """A source's notes in the appendix: how it was read by OCR, then its problems."""
+    notes = list(doc.problems)
+    if "read by OCR" in doc.metadata:
+        how = doc.metadata.get("ocr", "")
+        notes.insert(
+            0, f"{t('read by OCR')}: {doc.metadata['read by OCR']}" + (f" ({how})" if how else "")
+        )
+    return notes
+
+
 def appendix(b: Builder) -> None:
     d, t = b.d, b.t
     b.section("Appendix")
@@ -265,13 +281,19 @@ def appendix(b: Builder) -> None:
                     [Text(doc.path, "code")],
                     [Text(t(doc.status))],
                     [Text(str(doc.passages))],
-                    [Text("; ".join(doc.problems))],
+                    [Text("; ".join(_notes(doc, t)))],
                 ]
                 for doc in d.case.documents
             ],
         )
     )
     b.add(*(Notice([inl(f"⚠ {note}")]) for note in d.part_failures))
+    approximate = [c for c in d.citation_checks if c.approximate]
+    if approximate:
+        b.para(
+            f"{t('Quotes matched closely but not exactly in text read by OCR')}: "
+            + "; ".join(f"{c.passage_id} {b.q(c.quote)}" for c in approximate)
+        )
     unverified = [c for c in d.citation_checks if not c.verified]
     b.section(
         "Citations not verified",

@@ -18,7 +18,7 @@ from negoprep.agents.synthesis import OnePageBrief
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.reading.case import Case
-from negoprep.reading.grounding import CitationCheck, check_all, clean_id
+from negoprep.reading.grounding import CitationCheck, Progress, check_all, clean_id
 
 
 class KnowledgeRef(BaseModel):
@@ -97,13 +97,16 @@ def assemble(
     models: dict[str, dict[str, Any]],
     mode: str,
     extra_agents: Sequence[ProfileAgent] = EXTRA_AGENTS,
+    progress: Progress | None = None,
 ) -> Dossier:
     case: Case = state["case"]
     extras: dict[str, BaseModel] = dict(state.get("extras") or {})
     outputs = [state.get(a.key) for a in preparation_agents(())]
     outputs += list(extras.values())
     checks = check_all(
-        (c for o in outputs if o is not None for c in iter_citations(o)), case.passage_map()
+        (c for o in outputs if o is not None for c in iter_citations(o)),
+        case.passage_map(),
+        progress,
     )
     refs = sorted({r for o in outputs if o is not None for r in iter_kb_refs(o)})
     unknown_refs = [r for r in refs if r not in knowledge.entries]

@@ -25,6 +25,13 @@ NB: dict[str, str] = {
     "marked": "merket",
     "Files with problems": "Filer med problemer",
     "Your review of the deal profile": "Din gjennomgang av avtaleprofilen",
+    "OCR text": "OCR-tekst",
+    "≈ OCR text, close match": "≈ OCR-tekst, nær treff",
+    "read by OCR": "lest med OCR",
+    "verified approximately (OCR)": "omtrent bekreftet (OCR)",
+    "Quotes matched closely but not exactly in text read by OCR": (
+        "Sitater som stemmer nesten, men ikke nøyaktig, med tekst lest med OCR"
+    ),
     "written again with your note": "skrevet på nytt med din merknad",
     "One-page brief": "Sammendrag på én side",
     "Goal": "Mål",

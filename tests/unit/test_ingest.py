@@ -57,16 +57,19 @@ def test_bad_files_are_reported_and_the_rest_is_used(tmp_path: Path) -> None:
             "02-empty.txt": "",
             "03-photo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
             "04-junk.pdf": b"\x00\x01\x02garbage" * 20,
+            "05-sheet.xlsx": b"PK\x03\x04",
         },
     )
     case = load_case(root)
     status = {d.path: (d.id, d.status) for d in case.documents}
     assert status["01-good.txt"] == ("D1", "read")
     assert status["02-empty.txt"] == ("D2", "unreadable")
-    assert status["03-photo.png"] == (None, "skipped")
-    assert status["04-junk.pdf"] == ("D3", "unreadable")
+    assert status["03-photo.png"] == ("D3", "unreadable")
+    assert status["04-junk.pdf"] == ("D4", "unreadable")
+    assert status["05-sheet.xlsx"] == (None, "skipped")
     assert any("02-empty.txt" in w and "empty" in w for w in case.warnings)
-    assert any("03-photo.png" in w and "unsupported file type '.png'" in w for w in case.warnings)
+    assert any("03-photo.png" in w and "corrupt or damaged image" in w for w in case.warnings)
+    assert any("05-sheet.xlsx" in w and "unsupported file type '.xlsx'" in w for w in case.warnings)
     assert [p.id for p in case.passages] == ["D1.P1"]
 
 
@@ -133,3 +136,31 @@ def test_parts_fit_the_budget_and_keep_every_passage(example_case: Path) -> None
     assert [p.id for part in parts for p in part.passages] == [p.id for p in case.passages]
     text = render_passages(case, parts[0].passages)
     assert text.startswith("=== D1: 01-contract-extract.md (md) ===\n[D1.P1] ")
+
+
+def test_passages_not_read_are_named_by_file_and_page(tmp_path: Path) -> None:
+    from readers_fixtures import make_pdf
+
+    from negoprep.reading.parts import describe_passages
+
+    root = make_case(
+        tmp_path / "c",
+        {
+            "01-letter.txt": "One.\n\nTwo.\n\nThree.",
+            "02-scan.pdf": make_pdf([["P1."], ["P2."], ["P3."]]),
+        },
+    )
+    case = load_case(root)
+    assert describe_passages(case, case.passages[1:]) == (
+        "`01-letter.txt` (D1, passages D1.P2 to D1.P3); `02-scan.pdf` (D2, pages 1-3)"
+    )
+    assert describe_passages(case, case.passages[:1]) == "`01-letter.txt` (D1, D1.P1)"
+
+
+def test_ocr_reads_in_the_case_language_and_english() -> None:
+    from negoprep.reading.case import CaseBrief
+    from negoprep.reading.ingest import read_options
+
+    assert read_options(CaseBrief(language="nb")).ocr_languages == ("nor",)
+    assert read_options(None, "German").ocr_languages == ("deu",)
+    assert read_options(CaseBrief()).ocr_languages is None

@@ -130,9 +130,16 @@ def test_binary_file_named_txt(tmp_path: Path) -> None:
     assert unreadable(tmp_path, "notes.txt", junk) == "binary content, not text"
 
 
-def test_image_named_txt(tmp_path: Path) -> None:
+def test_broken_image_named_txt(tmp_path: Path) -> None:
     png = b"\x89PNG\r\n\x1a\n" + bytes(200)
-    assert unreadable(tmp_path, "notes.txt", png) == "binary content, not text (a PNG image)"
+    assert unreadable(tmp_path, "notes.txt", png) == (
+        "named .txt but is a PNG image: corrupt or damaged image: its data cannot be decoded"
+    )
+
+
+def test_gif_named_txt(tmp_path: Path) -> None:
+    gif = b"GIF89a" + bytes(200)
+    assert unreadable(tmp_path, "notes.txt", gif) == "binary content, not text (a GIF image)"
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n\t\r\n  \n"])
@@ -252,7 +259,7 @@ def test_unexpected_reader_error_becomes_unreadable(
 ) -> None:
     import negoprep.reading.readers.pdf
 
-    def boom(data: bytes, name: str) -> RawDocument:
+    def boom(data: bytes, name: str, options: object) -> RawDocument:
         raise RuntimeError("boom\nat line 3")
 
     monkeypatch.setattr(negoprep.reading.readers.pdf, "read_pdf", boom)
@@ -301,13 +308,24 @@ def test_pdf_two_pages(tmp_path: Path) -> None:
 def test_pdf_blank_page_warns(tmp_path: Path) -> None:
     pdf = make_pdf([["First page."], [], ["Third page."]])
     doc = read_file(write(tmp_path, "scan.pdf", pdf))
-    assert doc.warnings == ["page 2 has no text layer (scanned?)"]
+    assert doc.warnings == ["page 2 has no text layer (scanned?); none recognised by OCR"]
     assert [(b.page, b.text) for b in doc.blocks] == [(1, "First page."), (3, "Third page.")]
 
 
 def test_pdf_without_text_layer(tmp_path: Path) -> None:
     message = unreadable(tmp_path, "scan.pdf", make_pdf([[], []]))
-    assert message == "no text layer: the PDF looks scanned; run OCR first"
+    assert message == "no text: the pages have no text layer and OCR recognised none"
+
+
+def test_pdf_without_text_layer_and_without_tesseract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import negoprep.reading.ocr
+
+    monkeypatch.setattr(negoprep.reading.ocr, "available", lambda: False)
+    message = unreadable(tmp_path, "scan.pdf", make_pdf([[], []]))
+    assert message.startswith("no text layer: the PDF looks scanned; to read it, install Tesseract")
+    assert "apt-get install tesseract-ocr" in message
 
 
 def test_encrypted_pdf(tmp_path: Path) -> None:
@@ -513,7 +531,10 @@ def test_eml_html_body_and_nested_message(tmp_path: Path) -> None:
     ]
     assert [a.name for a in doc.attachments] == ["Our counter-offer.eml"]
     assert texts(doc.attachments[0])[1:] == ["We accept 12.10 EUR."]
-    assert doc.warnings == ["attachment 'logo.png' skipped: image/png has no text to read"]
+    assert doc.warnings == [
+        "attachment 'logo.png' could not be read: corrupt or damaged image: "
+        "its data cannot be decoded"
+    ]
 
 
 def test_eml_latin1_body(tmp_path: Path) -> None:
@@ -568,7 +589,7 @@ def test_html_meta_charset_and_layout_table(tmp_path: Path) -> None:
         "</table><table><tr><td><p>Menge</p></td><td><p>Preis</p></td></tr></table></body></html>"
     )
     doc = read_file(write(tmp_path, "mail.htm", page.encode("cp1252")))
-    assert doc.metadata["encoding"] == "windows-1252"
+    assert doc.metadata["encoding"] == "cp1252"
     assert [(b.kind, b.text) for b in doc.blocks] == [
         ("paragraph", "Sehr geehrte Frau Müller,"),
         ("paragraph", "anbei unser Angebot."),

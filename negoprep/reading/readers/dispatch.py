@@ -1,10 +1,12 @@
 """Pick the reader for a file by its content first and its name second; turn any failure into
 `UnreadableFile`.
 
-- A PDF or DOCX under another name is read as what it is, with a warning.
-- Bytes that are not what a .pdf/.docx name promises (text, a ZIP, an image, junk) are refused,
-  naming what they look like and their first bytes.
-- Text under a text-like name (.txt, .md, .log, .csv, .eml, .html) is read as that name says.
+- A format known by its bytes (PDF, DOCX, Outlook .msg and TNEF, images) under another name is
+  read as what it is, with a warning.
+- Bytes that are not what such a name promises (text, a ZIP, junk) are refused, naming what they
+  look like and their first bytes.
+- Text under a text-like name (.txt, .md, .log, .csv, .eml, .html, .ics) is read as that name
+  says; text under another name as what it looks like.
 - Binary bytes under a text name: "binary content, not text".
 """
 
@@ -12,30 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
-from negoprep.reading.readers.base import RawDocument, UnreadableFile
+from negoprep.reading.readers import registry
+from negoprep.reading.readers.base import RawDocument, Reader, ReadOptions, UnreadableFile
 from negoprep.reading.readers.sniff import describe, first_bytes, sniff, zip_names
 
-SUFFIX_FORMATS: dict[str, str] = {
-    ".txt": "txt",
-    ".text": "txt",
-    ".log": "txt",
-    ".csv": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".eml": "eml",
-    ".pdf": "pdf",
-    ".docx": "docx",
-    ".html": "html",
-    ".htm": "html",
-}
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(SUFFIX_FORMATS)
 MAX_FILE_BYTES = 200 * 1024 * 1024
 """Larger files are refused rather than read into memory."""
-
-_LABELS = {"pdf": "a PDF", "docx": "a Word document (.docx)"}
-_SNIFFED_FORMATS = {"text": "txt", "eml": "eml", "html": "html", "pdf": "pdf", "docx": "docx"}
-_FORMAT_NAMES = {"txt": "text", "md": "Markdown", "eml": "e-mail", "pdf": "PDF",
-                 "docx": "DOCX", "html": "HTML", "file": "the file"}  # fmt: skip
 
 
 def _start(data: bytes) -> str:
@@ -44,23 +28,26 @@ def _start(data: bytes) -> str:
     return f"starts with bytes {first_bytes(data)}, {printable!r}"
 
 
-def _choose(data: bytes, suffix: str) -> tuple[str, list[str]]:
-    """The format to read `data` as, and warnings; raises UnreadableFile if there is none."""
-    expected = SUFFIX_FORMATS.get(suffix)
+def _choose(data: bytes, name: str, media_type: str | None) -> tuple[Reader, list[str]]:
+    """The reader for `data`, and warnings; raises UnreadableFile if there is none."""
+    suffix = PurePath(name).suffix.lower()
+    expected = registry.for_suffix(suffix) if suffix else None
+    expected = expected or registry.for_media_type(media_type)
     actual = sniff(data)
     shown = suffix or "without extension"
-    if actual in ("pdf", "docx"):
-        if expected in (actual, None):
-            return actual, []
-        label = _LABELS[actual]
-        return actual, [f"named {shown} but is {label}; read as {label}"]
-    if expected in ("pdf", "docx"):
+    if actual in registry.BY_CONTENT:
+        reader = registry.for_format(actual)
+        if expected is None or expected.format == reader.format:
+            return reader, []
+        label = describe(data) if actual == "image" else reader.label
+        return reader, [f"named {shown} but is {label}; read as {reader.label}"]
+    if expected is not None and expected.format in registry.BY_CONTENT:
         names = zip_names(data) if data.startswith(b"PK\x03\x04") else set()
-        if expected == "docx" and names is None:
+        if expected.format == "docx" and names is None:
             raise UnreadableFile("corrupt or damaged Word document: the ZIP archive is broken")
-        what = _LABELS[expected]
         raise UnreadableFile(
-            f"named {shown} but is not {what}: it looks like {describe(data)} ({_start(data)})"
+            f"named {shown} but is not {expected.label}: it looks like {describe(data)} "
+            f"({_start(data)})"
         )
     if actual is None:
         kind = describe(data)
@@ -68,63 +55,61 @@ def _choose(data: bytes, suffix: str) -> tuple[str, list[str]]:
             raise UnreadableFile(f"unsupported file type: {kind} ({_start(data)})")
         detail = "" if kind == "binary data" else f" ({kind})"
         raise UnreadableFile(f"binary content, not text{detail}")
-    return expected or _SNIFFED_FORMATS[actual], []
+    return expected or registry.for_format(actual), []
 
 
-def _read_as(fmt: str, data: bytes, name: str, depth: int) -> RawDocument:
-    if fmt == "pdf":
-        from negoprep.reading.readers.pdf import read_pdf
+def read_bytes(
+    data: bytes, name: str, options: ReadOptions | None = None, media_type: str | None = None
+) -> RawDocument:
+    """Read a document from its bytes.
 
-        return read_pdf(data, name)
-    if fmt == "docx":
-        from negoprep.reading.readers.docx import read_docx
-
-        return read_docx(data, name)
-    if fmt == "eml":
-        from negoprep.reading.readers.mail import read_eml
-
-        return read_eml(data, name, depth)
-    if fmt == "html":
-        from negoprep.reading.readers.html import read_html
-
-        return read_html(data, name)
-    from negoprep.reading.readers.text import read_text
-
-    return read_text(data, name, fmt)
-
-
-def read_bytes(data: bytes, name: str, depth: int = 0) -> RawDocument:
-    """Read a document from its bytes; `name` (its file name) gives the expected format."""
+    `name` (its file name) and `media_type` (a mail attachment's MIME type) give the expected
+    format; the bytes decide (see the module doc). Returns the `RawDocument`; raises
+    `UnreadableFile` with a reason for the user, whatever goes wrong inside a reader.
+    """
+    options = options or ReadOptions()
     if not data or data.isspace():
         raise UnreadableFile("the file is empty")
-    fmt = "file"
+    reader: Reader | None = None
     warnings: list[str] = []
     try:
-        fmt, warnings = _choose(data, PurePath(name).suffix.lower())
-        doc = _read_as(fmt, data, name, depth)
+        reader, warnings = _choose(data, name, media_type)
+        doc = reader.read(data, name, options)
     except UnreadableFile as exc:
-        if fmt != "file" and warnings:  # read as another format than its name says, and failed
+        if reader is not None and warnings:  # read as another format than its name says
             raise UnreadableFile(f"{warnings[0].split(';')[0]}: {exc}") from exc
         raise
     except RecursionError as exc:
-        raise UnreadableFile(f"could not read {_FORMAT_NAMES[fmt]}: nested too deeply") from exc
+        what = reader.name if reader else "the file"
+        raise UnreadableFile(f"could not read {what}: nested too deeply") from exc
     except Exception as exc:  # every failure must reach the user as a reason, not a traceback
         message = " ".join(str(exc).split())
         message = message if len(message) <= 200 else message[:197] + "..."
         detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-        raise UnreadableFile(f"could not read {_FORMAT_NAMES[fmt]}: {detail}") from exc
+        what = reader.name if reader else "the file"
+        raise UnreadableFile(f"could not read {what}: {detail}") from exc
     doc.warnings[:0] = warnings
     return doc
 
 
-def read_file(path: Path) -> RawDocument:
+def size_problem(size: int) -> str | None:
+    """Why a file of `size` bytes is refused, or None; exact bytes, so that the figures never
+    contradict the decision ("209,715,289 bytes; the limit is 209,715,200 bytes (200 MiB)")."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return (
+        f"the file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes "
+        f"({MAX_FILE_BYTES // 2**20} MiB))"
+    )
+
+
+def read_file(path: Path, options: ReadOptions | None = None) -> RawDocument:
     """Read one document file; raises `UnreadableFile` with a reason for the user."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            mib, limit = size // 2**20, MAX_FILE_BYTES // 2**20
-            raise UnreadableFile(f"the file is too large ({mib} MiB; the limit is {limit} MiB)")
+        problem = size_problem(path.stat().st_size)
+        if problem:
+            raise UnreadableFile(problem)
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"cannot open the file: {exc.strerror or exc}") from exc
-    return read_bytes(data, path.name)
+    return read_bytes(data, path.name, options)

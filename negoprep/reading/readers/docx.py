@@ -5,8 +5,12 @@ python-docx's own `.text` leaves out tracked insertions. Text inside `w:ins` is 
 and is also reported as an insertion block; text inside `w:del` is not in the body and is
 reported as a deletion block. Revision and comment blocks follow the paragraph (or table row)
 they belong to; headers come first and footers after the body, each distinct one once.
-Footnotes and endnotes follow at the end ("Footnote 1: ..."). List and clause numbers, which Word
-computes, are put back before their paragraph ("4.2 The Buyer ..."; see `docx_numbering`).
+Footnotes and endnotes follow the paragraph that first refers to them, numbered as Word shows
+them ("Footnote 1: ..."). Text boxes and shapes follow the paragraph they are anchored in;
+content controls, hyperlinks, field results and equations are read as part of their paragraph.
+Imported content, embedded files, SmartArt, WordArt, charts and pictures: see `docx_embedded`.
+List and clause numbers, which Word computes, are put back before their paragraph ("4.2 The
+Buyer ..."; see `docx_numbering`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from negoprep.reading.readers.base import Block, BlockKind, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    BlockKind,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
+from negoprep.reading.readers.docx_embedded import Embedded
 from negoprep.reading.readers.docx_numbering import Numbering
 
 if TYPE_CHECKING:
@@ -27,8 +39,10 @@ if TYPE_CHECKING:
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_SKIP = {W + "pPr", W + "rPr", W + "instrText", W + "delInstrText", W + "drawing", W + "pict",
-         W + "object", MC + "AlternateContent"}  # fmt: skip
+M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_SKIP = {W + "pPr", W + "rPr", W + "instrText", W + "delInstrText"}
+_OBJECTS = {W + "drawing", W + "pict", W + "object"}
+_NOTE_REFS = {W + "footnoteReference": "footnote", W + "endnoteReference": "endnote"}
 _WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
 _MAIN = ("paragraph", "heading", "table")
 MAX_UNPACKED_BYTES = 1024 * 2**20
@@ -51,6 +65,10 @@ class _Para:
     size: int = 0
     revisions: list[_Revision] = field(default_factory=list)
     comment_ids: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """Footnote and endnote references: (kind, id)."""
+    objects: list[ET.Element] = field(default_factory=list)
+    """Drawings, VML shapes and OLE objects in the paragraph's runs."""
 
     def add(self, text: str) -> None:
         self.parts.append(text)
@@ -79,8 +97,16 @@ def _collect(elem: ET.Element, para: _Para) -> None:
         tag = child.tag
         if tag in _SKIP:
             continue
-        if tag == W + "t":
+        if tag in (W + "t", M + "t"):
             para.add(child.text or "")
+        elif tag in _OBJECTS:
+            para.objects.append(child)
+        elif tag == MC + "AlternateContent":  # the first choice, as Word shows it
+            choice = child.find(MC + "Choice")
+            chosen = choice if choice is not None else child.find(MC + "Fallback")
+            para.objects.extend([chosen] if chosen is not None else [])
+        elif tag in _NOTE_REFS:
+            para.notes.append((_NOTE_REFS[tag], child.get(W + "id", "")))
         elif tag in _CHARS:
             para.add(_CHARS[tag])
         elif tag in (W + "del", W + "moveFrom"):
@@ -100,11 +126,20 @@ def _collect(elem: ET.Element, para: _Para) -> None:
 
 
 class _Reader:
-    def __init__(self, styles: dict[str, str], comments: dict[str, str]) -> None:
+    def __init__(
+        self,
+        styles: dict[str, str],
+        comments: dict[str, str],
+        embedded: Embedded | None = None,
+        notes: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         self.styles = styles
         self.comments = comments
         self.emitted_comments: set[str] = set()
         self.numbering: Numbering | None = None
+        self.embedded = embedded
+        self.notes = notes or {}
+        self.emitted_notes: dict[tuple[str, str], int] = {}
 
     def _extras(self, para: _Para, out: list[Block]) -> None:
         for rev in para.revisions:
@@ -116,6 +151,18 @@ class _Reader:
             if cid in self.comments and cid not in self.emitted_comments:
                 self.emitted_comments.add(cid)
                 out.append(Block(text=self.comments[cid], kind="comment"))
+        for key in para.notes:
+            if key in self.notes and key not in self.emitted_notes:
+                out.append(self.note_block(key))
+        if self.embedded is not None:
+            for obj in para.objects:
+                self.embedded.run_object(obj, out)
+
+    def note_block(self, key: tuple[str, str]) -> Block:
+        """ "Footnote 2: ..." numbered as Word shows it (in order of first reference)."""
+        number = 1 + sum(1 for kind, _ in self.emitted_notes if kind == key[0])
+        self.emitted_notes[key] = number
+        return Block(text=f"{key[0].capitalize()} {number}: {self.notes[key]}", kind="footnote")
 
     def _kind(self, p: ET.Element) -> BlockKind:
         ppr = p.find(W + "pPr")
@@ -155,6 +202,8 @@ class _Reader:
                 self.table(child, out)
             elif child.tag in _WRAPPERS:
                 self.container(child, out, kind)
+            elif child.tag == W + "altChunk" and self.embedded is not None:
+                self.embedded.alt_chunk(child, out)
 
     def table(self, tbl: ET.Element, out: list[Block]) -> None:
         for row in _children(tbl, W + "tr"):
@@ -207,10 +256,12 @@ def _comments(xml: bytes | None, styles: dict[str, str]) -> dict[str, str]:
     return comments
 
 
-def _notes(xml: bytes | None, tag: str, label: str, reader: _Reader) -> list[Block]:
-    blocks: list[Block] = []
+def _notes(xml: bytes | None, tag: str, styles: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(kind, id) -> the text of each footnote or endnote."""
+    notes: dict[tuple[str, str], str] = {}
     if not xml:
-        return blocks
+        return notes
+    reader = _Reader(styles, {})
     for note in ET.fromstring(xml).iter(W + tag):
         if note.get(W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
             continue
@@ -218,12 +269,11 @@ def _notes(xml: bytes | None, tag: str, label: str, reader: _Reader) -> list[Blo
         reader.container(note, note_blocks)
         text = "\n".join(b.text for b in note_blocks if b.kind in _MAIN)
         if text:
-            blocks.append(Block(text=f"{label} {note.get(W + 'id', '')}: {text}"))
-        blocks.extend(b for b in note_blocks if b.kind not in _MAIN)
-    return blocks
+            notes[(tag, note.get(W + "id", ""))] = text
+    return notes
 
 
-def read_docx(data: bytes, name: str) -> RawDocument:
+def read_docx(data: bytes, name: str, options: ReadOptions | None = None) -> RawDocument:
     import docx
 
     try:
@@ -238,7 +288,7 @@ def read_docx(data: bytes, name: str) -> RawDocument:
     except Exception as exc:  # opening checks the whole package: any failure means damage
         raise UnreadableFile(f"corrupt or damaged Word document: {_short(exc)}") from exc
     try:
-        return _read(document, name)
+        return _read(document, name, options or ReadOptions())
     except (ET.ParseError, zipfile.BadZipFile, zlib.error, KeyError) as exc:
         raise UnreadableFile(f"corrupt or damaged Word document: {_short(exc)}") from exc
 
@@ -248,14 +298,19 @@ def _short(exc: BaseException) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
-def _read(document: DocxDocument, name: str) -> RawDocument:
+def _read(document: DocxDocument, name: str, options: ReadOptions) -> RawDocument:
     part = document.part
     by_type: dict[str, bytes] = {}
     for rel in part.rels.values():
         if not rel.is_external:
             by_type.setdefault(rel.reltype.rsplit("/", 1)[-1], rel.target_part.blob)
     styles = _styles(by_type.get("styles"))
-    reader = _Reader(styles, _comments(by_type.get("comments"), styles))
+    doc = RawDocument(name=name, format="docx")
+    notes = _notes(by_type.get("footnotes"), "footnote", styles)
+    notes |= _notes(by_type.get("endnotes"), "endnote", styles)
+    reader = _Reader(
+        styles, _comments(by_type.get("comments"), styles), Embedded(part, options, doc), notes
+    )
     reader.numbering = Numbering(by_type.get("numbering"), by_type.get("styles"))
     root = ET.fromstring(part.blob)
     body = root.find(W + "body")
@@ -283,12 +338,29 @@ def _read(document: DocxDocument, name: str) -> RawDocument:
         if text.strip() and (kind, text) not in seen:
             seen.add((kind, text))
             target.append(Block(text=text, kind=kind))
-    notes = _notes(by_type.get("footnotes"), "footnote", "Footnote", reader)
-    notes += _notes(by_type.get("endnotes"), "endnote", "Endnote", reader)
+    unreferenced = [reader.note_block(k) for k in notes if k not in reader.emitted_notes]
     leftover = [Block(text=text, kind="comment") for cid, text in reader.comments.items()
                 if cid not in reader.emitted_comments]  # fmt: skip
-    blocks = headers + blocks + footers + notes + leftover
-    doc = RawDocument(name=name, format="docx", blocks=blocks)
-    if not doc.blocks:
+    doc.blocks = headers + blocks + footers + unreferenced + leftover
+    if not doc.blocks and not doc.attachments:
         raise UnreadableFile("the document has no text")
     return doc
+
+
+def _read_format(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_docx(data, name, options)
+
+
+READER = FormatReader(
+    format="docx",
+    name="DOCX",
+    label="a Word document (.docx)",
+    suffixes=frozenset({".docx", ".docm"}),
+    media_types=frozenset(
+        {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-word.document.macroenabled.12",
+        }
+    ),
+    read_function=_read_format,
+)

@@ -13,8 +13,14 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
-from negoprep.reading.readers.base import Block, RawDocument, UnreadableFile
-from negoprep.reading.readers.text import decode_text
+from negoprep.reading.readers.base import (
+    Block,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
+from negoprep.reading.readers.text import decode_declared, decode_text
 
 if TYPE_CHECKING:
     from bs4 import Tag
@@ -32,7 +38,6 @@ _BLOCKS = {
 _BLOCKY = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre"]
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
-_AS_CP1252 = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8859-1"}
 
 
 def _collapse(text: str) -> str:
@@ -123,18 +128,13 @@ def html_blocks(markup: str) -> tuple[list[Block], str]:
 
 
 def decode_html(data: bytes) -> tuple[str, str, list[str]]:
-    """Decode HTML bytes by BOM, then <meta charset>, then as text: (markup, encoding, warnings)."""
+    """Decode HTML bytes by BOM, then <meta charset> (a hint, as in a browser: see
+    `text.decode_declared`), then as text: (markup, encoding, warnings)."""
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         declared = _META_CHARSET.search(data[:8192])
         if declared:
-            charset = declared.group(1).decode("ascii").lower()
-            charset = "cp1252" if charset in _AS_CP1252 else charset
-            try:
-                return data.decode(charset), charset, []
-            except (LookupError, UnicodeDecodeError):
-                markup, encoding, _ = decode_text(data)
-                note = f"the page declares charset {charset!r} but is not; read as {encoding}"
-                return markup, encoding, [note]
+            charset = declared.group(1).decode("ascii")
+            return decode_declared(data, charset, "the page")
     return decode_text(data)
 
 
@@ -150,3 +150,17 @@ def read_html(data: bytes, name: str) -> RawDocument:
     if title:
         doc.metadata["title"] = title
     return doc
+
+
+def _read(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_html(data, name)
+
+
+READER = FormatReader(
+    format="html",
+    name="HTML",
+    label="an HTML page",
+    suffixes=frozenset({".html", ".htm", ".xhtml"}),
+    media_types=frozenset({"text/html", "application/xhtml+xml"}),
+    read_function=_read,
+)

@@ -2,8 +2,11 @@
 
 The first block sums up the headers ("From: ... | To: ... | Cc: ... | Date: ... | Subject: ...",
 kind "header"); the body is the text/plain part (else the text/html part as text) split at blank
-lines. Other parts are attachments read like files (by name and content) into `attachments`;
-one that cannot be read becomes a warning naming it, and the rest of the mail is still read.
+lines. A part's declared charset is a hint, not the truth (`text.decode_declared`). Other parts are
+attachments read like files (by name, MIME type and content: PDFs, Word files, calendar
+invitations, winmail.dat, images by OCR, ...) into `attachments`; one that cannot be read becomes
+a warning naming it, and the rest of the mail is still read. Small inline images (logos, icons)
+are listed in the metadata, not read.
 """
 
 from __future__ import annotations
@@ -12,9 +15,15 @@ import mimetypes
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
 
-from negoprep.reading.readers.base import Block, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
 from negoprep.reading.readers.html import html_blocks
-from negoprep.reading.readers.text import decode_text, read_text, text_blocks
+from negoprep.reading.readers.text import decode_declared, read_text, text_blocks
 
 HEADERS = ("From", "To", "Cc", "Date", "Subject")
 MAX_DEPTH = 5
@@ -25,7 +34,10 @@ _STRUCTURE_DEFECTS = {
     "MultipartInvariantViolationDefect",
     "MissingHeaderBodySeparatorDefect",
 }
-_NO_TEXT_TYPES = ("image", "audio", "video", "font")
+_NO_TEXT_TYPES = ("audio", "video", "font")
+SMALL_INLINE_IMAGE_BYTES = 10_000
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff")
+"""Inline images smaller than this (signature logos, icons, spacers) are listed, not read."""
 
 
 def _header(msg: Message, key: str) -> str:
@@ -43,22 +55,8 @@ def _part_text(part: Message) -> tuple[str, list[str]]:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes) or not payload.strip():
         return "", []
-    charset = part.get_content_charset()
-    if charset:
-        try:
-            text = payload.decode(charset)
-            return text.replace("\r\n", "\n").replace("\r", "\n"), []
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        text, encoding, _ = decode_text(payload)
-    except UnreadableFile:
-        return "", ["the mail body is not text"]
-    if charset:
-        return text, [f"the mail text is not in its declared charset {charset}; read as {encoding}"]
-    if encoding == "utf-8":
-        return text, []
-    return text, [f"the mail text has no charset; read as {encoding}"]
+    text, _encoding, notes = decode_declared(payload, part.get_content_charset(), "the mail text")
+    return text, notes
 
 
 def _text_part_blocks(part: Message, warnings: list[str]) -> list[Block]:
@@ -92,9 +90,7 @@ def _defects(msg: Message) -> set[str]:
     return names
 
 
-def _attachment(part: Message, number: int, depth: int, doc: RawDocument) -> None:
-    from negoprep.reading.readers.dispatch import read_bytes
-
+def _attachment(part: Message, number: int, options: ReadOptions, doc: RawDocument) -> None:
     ctype = part.get_content_type()
     filename = part.get_filename()
     if ctype == "message/rfc822":
@@ -106,7 +102,7 @@ def _attachment(part: Message, number: int, depth: int, doc: RawDocument) -> Non
         subject = _header(message, "Subject")
         label = filename or (f"{subject}.eml" if subject else f"attached message {number}.eml")
         try:
-            doc.attachments.append(read_message(message, label, depth + 1))
+            doc.attachments.append(read_message(message, label, options.nested()))
         except UnreadableFile as exc:
             doc.warnings.append(f"attachment {label!r} could not be read: {exc}")
         return
@@ -118,24 +114,54 @@ def _attachment(part: Message, number: int, depth: int, doc: RawDocument) -> Non
     if not isinstance(payload, bytes) or not payload:
         doc.warnings.append(f"attachment {label!r} could not be read: it is empty")
         return
+    inline = part.get_content_disposition() != "attachment" and bool(part.get("Content-ID"))
+    add_attachment(doc, payload, label, options, ctype, inline)
+
+
+def add_attachment(
+    doc: RawDocument,
+    data: bytes,
+    label: str,
+    options: ReadOptions,
+    media_type: str | None = None,
+    inline: bool = False,
+) -> None:
+    """Read `data` (an attachment named `label`) into `doc.attachments`, or say why not in
+    `doc.warnings`; a small inline image (a logo) is only listed in `doc.metadata`."""
+    from negoprep.reading.readers.dispatch import read_bytes
+
+    is_image = (media_type or "").startswith("image/") or label.lower().endswith(_IMAGE_SUFFIXES)
+    if inline and is_image and len(data) < SMALL_INLINE_IMAGE_BYTES:
+        skipped = doc.metadata.get("small inline images not read", "")
+        doc.metadata["small inline images not read"] = ", ".join(filter(None, [skipped, label]))
+        return
     try:
-        doc.attachments.append(read_bytes(payload, label, depth + 1))
+        doc.attachments.append(read_bytes(data, label, options.nested(), media_type))
     except UnreadableFile as exc:
         doc.warnings.append(f"attachment {label!r} could not be read: {exc}")
 
 
-def read_message(msg: Message, name: str, depth: int = 0) -> RawDocument:
+def header_block(metadata: dict[str, str]) -> Block | None:
+    """The block that sums up a mail's headers: "From: ... | To: ... | Subject: ..."."""
+    shown = [(key, metadata[key]) for key in HEADERS if metadata.get(key)]
+    if not shown:
+        return None
+    return Block(text=" | ".join(f"{key}: {value}" for key, value in shown), kind="header")
+
+
+def read_message(msg: Message, name: str, options: ReadOptions | None = None) -> RawDocument:
     """Read a parsed message (a top-level mail or one attached to a mail)."""
-    if depth > MAX_DEPTH:
+    options = options or ReadOptions()
+    if options.depth > MAX_DEPTH:
         raise UnreadableFile(f"mails nested more than {MAX_DEPTH} deep")
     doc = RawDocument(name=name, format="eml")
     for key in HEADERS:
         value = _header(msg, key)
         if value:
             doc.metadata[key] = value
-    if doc.metadata:
-        summary = " | ".join(f"{key}: {value}" for key, value in doc.metadata.items())
-        doc.blocks.append(Block(text=summary, kind="header"))
+    summary = header_block(doc.metadata)
+    if summary is not None:
+        doc.blocks.append(summary)
     body = msg.get_body(("plain", "html")) if isinstance(msg, EmailMessage) else None
     body_blocks = _text_part_blocks(body, doc.warnings) if body is not None else []
     if body is not None and not body_blocks and isinstance(msg, EmailMessage):
@@ -154,7 +180,7 @@ def read_message(msg: Message, name: str, depth: int = 0) -> RawDocument:
                 doc.blocks.extend(_text_part_blocks(part, doc.warnings))
             continue
         number += 1
-        _attachment(part, number, depth, doc)
+        _attachment(part, number, options, doc)
     if not any(block.kind != "header" for block in doc.blocks):
         doc.warnings.append("the mail has no text body")
     broken = sorted(_defects(msg) & _STRUCTURE_DEFECTS)
@@ -163,7 +189,8 @@ def read_message(msg: Message, name: str, depth: int = 0) -> RawDocument:
     return doc
 
 
-def read_eml(data: bytes, name: str, depth: int = 0) -> RawDocument:
+def read_eml(data: bytes, name: str, options: ReadOptions | None = None) -> RawDocument:
+    """Read an .eml file: headers, body and attachments (see the module doc)."""
     from email import policy
     from email.parser import BytesParser
 
@@ -172,4 +199,18 @@ def read_eml(data: bytes, name: str, depth: int = 0) -> RawDocument:
         doc = read_text(data, name)
         doc.warnings.insert(0, "the file has no mail headers; read as plain text")
         return doc
-    return read_message(msg, name, depth)
+    return read_message(msg, name, options)
+
+
+def _read(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_eml(data, name, options)
+
+
+READER = FormatReader(
+    format="eml",
+    name="e-mail",
+    label="an e-mail message",
+    suffixes=frozenset({".eml"}),
+    media_types=frozenset({"message/rfc822"}),
+    read_function=_read,
+)

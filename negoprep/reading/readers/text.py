@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import re
 
-from negoprep.reading.readers.base import Block, RawDocument, UnreadableFile
+from negoprep.reading.readers.base import (
+    Block,
+    FormatReader,
+    RawDocument,
+    ReadOptions,
+    UnreadableFile,
+)
 from negoprep.reading.readers.sniff import is_binary, utf16_without_bom
 
 MAX_BLOCK_CHARS = 4000
@@ -86,6 +92,64 @@ def decode_text(data: bytes) -> tuple[str, str, list[str]]:
     text, encoding = _decode_legacy(data)
     warnings.append(f"the text is not UTF-8; read as {encoding}")
     return _finish(text, encoding, warnings)
+
+
+def decode_declared(
+    payload: bytes, charset: str | None, what: str = "the text"
+) -> tuple[str, str, list[str]]:
+    """Decode text whose header declares `charset` (a mail part, an HTML page's <meta>):
+    (text, encoding, warnings).
+
+    The declaration is a hint, not the truth, as in a browser: ISO-8859-1 and US-ASCII are read
+    as Windows-1252 (what Outlook means by them: its euro sign, curly quotes and dashes live in
+    0x80-0x9F), valid UTF-8 is read as UTF-8 whatever is declared, and a part that is not in its
+    declared charset is decoded by its content. Each override of the declaration is a warning
+    about `what` ("the mail text").
+    """
+    declared = _codec(charset)
+    if declared not in (None, "utf-8") and not payload.isascii():
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            note = f"{what} declares charset {charset} but is UTF-8; read as UTF-8"
+            return _lines(text), "utf-8", [note]
+    if declared is not None:
+        codec = "cp1252" if declared in _READ_AS_CP1252 else declared
+        try:
+            return _lines(payload.decode(codec)), codec, []
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        text, encoding, _ = decode_text(payload)
+    except UnreadableFile:
+        return "", "", [f"{what} is not text"]
+    if charset:
+        note = f"{what} is not in its declared charset {charset}; read as {encoding}"
+        return text, encoding, [note]
+    if encoding == "utf-8":
+        return text, encoding, []
+    return text, encoding, [f"{what} has no charset; read as {encoding}"]
+
+
+_READ_AS_CP1252 = {"iso8859-1", "ascii"}
+
+
+def _codec(charset: str | None) -> str | None:
+    """Python's name for a declared charset ("ISO-8859-1" -> "iso8859-1"), None if unknown."""
+    import codecs
+
+    if not charset:
+        return None
+    try:
+        return codecs.lookup(charset.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _finish(text: str, encoding: str, warnings: list[str]) -> tuple[str, str, list[str]]:
@@ -170,3 +234,29 @@ def read_text(data: bytes, name: str, fmt: str = "txt") -> RawDocument:
     doc.metadata["encoding"] = encoding
     doc.blocks = text_blocks(text, markdown=fmt == "md")
     return doc
+
+
+def _read_txt(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_text(data, name, "txt")
+
+
+def _read_md(data: bytes, name: str, options: ReadOptions) -> RawDocument:
+    return read_text(data, name, "md")
+
+
+TEXT = FormatReader(
+    format="txt",
+    name="text",
+    label="a text file",
+    suffixes=frozenset({".txt", ".text", ".log", ".csv"}),
+    media_types=frozenset({"text/plain", "text/csv"}),
+    read_function=_read_txt,
+)
+MARKDOWN = FormatReader(
+    format="md",
+    name="Markdown",
+    label="a Markdown file",
+    suffixes=frozenset({".md", ".markdown"}),
+    media_types=frozenset({"text/markdown"}),
+    read_function=_read_md,
+)
