@@ -13,7 +13,7 @@ from readers_fixtures import make_scanned_pdf
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import Brief
+from negoprep.agents.synthesis import OnePageBrief
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.output.dossier import assemble
@@ -45,7 +45,7 @@ def test_ocr_sources_and_close_matches_are_marked(tmp_path: Path) -> None:
         "profile": profile,
         "challenge": ChallengeReport.model_validate(build(ChallengeReport, case, kb)),
         "counterpart": CounterpartProfile.model_validate(build(CounterpartProfile, case, kb)),
-        "brief": Brief.model_validate(build(Brief, case, kb)),
+        "one_page_brief": OnePageBrief.model_validate(build(OnePageBrief, case, kb)),
         "knowledge_used": kb,
     }
     dossier = assemble(
