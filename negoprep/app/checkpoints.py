@@ -27,13 +27,18 @@ from negoprep.reading.case import Case
 DB_FILE = "checkpoints.sqlite"
 
 
-def serializer() -> JsonPlusSerializer:
-    """A serializer that rebuilds our state's types and no others."""
+def allowed_types() -> set[tuple[str, str]]:
+    """(module, class name) of every type of ours a checkpoint may hold: the case, the call
+    records and every agent's output schemas (registered additional agents included)."""
     types: list[type] = [Case, CallRecord]
     for agent in all_agents():
         types.extend(agent.schemas)
-    allowed = [(t.__module__, t.__name__) for t in types]
-    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+    return {(t.__module__, t.__name__) for t in types}
+
+
+def serializer() -> JsonPlusSerializer:
+    """A serializer that rebuilds our state's types and no others."""
+    return JsonPlusSerializer(allowed_msgpack_modules=sorted(allowed_types()))
 
 
 def _private_file(path: Path) -> None:
