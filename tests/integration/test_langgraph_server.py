@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -61,7 +60,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     from conftest import free_port
 
     work = tmp_path_factory.mktemp("server")
-    shutil.copy(REPO / "langgraph.json", work / "langgraph.json")
     (work / "langgraph.json").write_text(
         (REPO / "langgraph.json").read_text().replace('"./negoprep/', f'"{REPO}/negoprep/')
     )
@@ -74,10 +72,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         if not k.startswith(("OPENAI_", "NEGOPREP_", "LANGSMITH_", "LANGCHAIN_"))
     }
     env["LANGSMITH_TRACING"] = "false"
+    flags = ["--port", str(port), "--config", str(work / "langgraph.json")]
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(LANGGRAPH), "dev", "--no-browser", "--no-reload", "--allow-blocking"]
-            + ["--port", str(port), "--config", str(work / "langgraph.json")],
+            [str(LANGGRAPH), "dev", "--no-browser", "--no-reload", "--allow-blocking", *flags],
             cwd=work,
             env=env,
             stdout=out,
