@@ -22,6 +22,7 @@ from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.agents.registry import preparation_agents
 from negoprep.app import runs
+from negoprep.app.checkpoints import redact
 from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -206,3 +207,18 @@ def test_a_database_that_cannot_be_reached_is_one_line_naming_it_without_passwor
     )
     assert secret not in done.stderr
     assert not run_dir.exists(), "nothing is written"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://team:pw@db:5432/negoprep", "postgresql://team@db:5432/negoprep"),
+        (
+            "postgresql://db/negoprep?user=team&password=pw",
+            "postgresql://db/negoprep?user=team&password=***",
+        ),
+        ("postgresql://team@db/negoprep", "postgresql://team@db/negoprep"),
+    ],
+)
+def test_a_database_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert redact(url) == shown
