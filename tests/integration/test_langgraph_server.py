@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -57,13 +58,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     its working files (.langgraph_api/) in a temporary folder; stopped at the end."""
     if not LANGGRAPH.is_file():
         pytest.fail(f"{LANGGRAPH} is missing: install the dev extras (langgraph-cli[inmem])")
-    from conftest import free_port
-
     work = tmp_path_factory.mktemp("server")
     (work / "langgraph.json").write_text(
         (REPO / "langgraph.json").read_text().replace('"./negoprep/', f'"{REPO}/negoprep/')
     )
-    port = free_port()
+    with socket.socket() as probe:  # a port nobody listens on (the server would move)
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
     url = f"http://127.0.0.1:{port}"
     log = work / "server.log"
     env = {
