@@ -89,6 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             assert proc.poll() is None, f"langgraph dev exited:\n{log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"no answer on {url}:\n{log.read_text()[-3000:]}"
             time.sleep(0.3)
+        assert "already in use" not in log.read_text(), "the server moved to another port"
         yield Server(url, log)
     finally:
         proc.terminate()
