@@ -8,9 +8,10 @@ agent's output under the state key the agent table gives it (`negoprep.agents.re
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, NotRequired, TypedDict
+from typing import Annotated, Any, NotRequired
 
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from negoprep.agents.base import CallRecord
 from negoprep.agents.challenger import ChallengeReport

@@ -7,8 +7,9 @@ has the JSON context a client sent.
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from negoprep.app.settings import Settings
 from negoprep.app.sources import AnswerSource
 from negoprep.errors import UserError
 from negoprep.graphs.context import ModelContext, PrepContext, PrepDeps
+from negoprep.graphs.rehearsal_state import RehearsalContext
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.llm.provider import OpenAICompatibleProvider
@@ -92,14 +94,28 @@ _cache: dict[str, Wiring] = {}
 _lock = threading.Lock()
 
 
-def cached_prep_deps(context: PrepContext) -> PrepDeps:
-    """`wire` for the LangGraph server, once per distinct context (the server calls the graph's
-    dependency factory in every node)."""
-    import json
-    from dataclasses import asdict
-
-    key = json.dumps(asdict(context), sort_keys=True)
+def _cached_wiring(context: ModelContext, sections: tuple[str, ...]) -> Wiring:
+    """`wire(context)` once per distinct context and graph, for the whole process."""
+    key = json.dumps([sections, asdict(context)], sort_keys=True)
     with _lock:
         if key not in _cache:
-            _cache[key] = wire(context)
-        return _cache[key].prep_deps(context.max_parts)
+            _cache[key] = wire(context, manifest_sections=sections)
+        return _cache[key]
+
+
+def cached_prep_deps(context: PrepContext) -> PrepDeps:
+    """The preparation graph's dependencies for the LangGraph server, from the run's JSON
+    context; built once per distinct context (the graph asks for them in every node).
+
+    Raises what `wire` raises (`UserError` for a live run without a provider, a missing
+    cassette folder; settings, knowledge and prompt errors); the run then fails with that message.
+    """
+    wiring = _cached_wiring(context, (PREPARATION_SECTION,))
+    return wiring.prep_deps(context.max_parts)
+
+
+def cached_rehearsal_deps(context: RehearsalContext) -> AgentDeps:
+    """The rehearsal graph's dependencies for the LangGraph server, like `cached_prep_deps`:
+    models replayed or recorded with the cassette's preparation and rehearsal sections."""
+    wiring = _cached_wiring(context, (PREPARATION_SECTION, REHEARSAL_SECTION))
+    return wiring.agent_deps()

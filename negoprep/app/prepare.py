@@ -21,7 +21,7 @@ from typing import Any
 from langgraph.types import Command
 
 from negoprep.app import runs
-from negoprep.app.checkpoints import open_checkpointer
+from negoprep.app.checkpoints import check_database, open_checkpointer
 from negoprep.app.deps import PREPARATION_SECTION, Wiring, wire
 from negoprep.app.settings import Settings
 from negoprep.app.sources import AnswerSource
@@ -101,7 +101,8 @@ def plan_run(request: PrepareRequest, settings: Settings | None = None) -> Plann
     """Check the request without writing anything or calling a model.
 
     Raises `UserError`, `negoprep.reading.ingest.CaseError`, `RunFolderError` (resume of a folder
-    that is no run), and the settings, knowledge and prompt errors (see `negoprep.errors`).
+    that is no run), `DatabaseError` (NEGOPREP_DATABASE_URL cannot be reached), and the settings,
+    knowledge and prompt errors (see `negoprep.errors`).
     """
     case_dir = request.case_dir
     if request.resume is not None:
@@ -136,6 +137,7 @@ def plan_run(request: PrepareRequest, settings: Settings | None = None) -> Plann
     if request.redo is not None:
         _check_redo(request)
     wiring = wire(context, settings=settings, manifest_sections=(PREPARATION_SECTION,))
+    check_database(wiring.settings.database_url)
     return PlannedRun(request, case, case_dir.resolve(), context, wiring)
 
 

@@ -1,6 +1,7 @@
 """Durable preparation runs: a real `kill -9` mid-run, then `--resume`, counting model calls;
-changed documents on resume; a run folder held by one process at a time; folders that cannot
-be written. Everything over HTTP against the local OpenAI-compatible stub on 127.0.0.1.
+changed documents on resume (both on the SQLite default and on PostgreSQL); a database that
+cannot be reached; a run folder held by one process at a time; folders that cannot be written.
+Everything over HTTP against the local OpenAI-compatible stub on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +22,7 @@ from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.agents.registry import preparation_agents
 from negoprep.app import runs
+from negoprep.app.checkpoints import redact
 from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,24 +80,12 @@ def case_dir(tmp_path: Path) -> Path:
     return target
 
 
-def finished_parts(db: Path) -> int:
-    """Extraction parts whose results the checkpointer has saved (pending writes included)."""
-    if not db.is_file():
-        return 0
-    with sqlite3.connect(db) as conn:
-        try:
-            rows = conn.execute("SELECT count(*) FROM writes WHERE channel = 'part_profiles'")
-        except sqlite3.OperationalError:  # the tables are not there yet
-            return 0
-        return int(rows.fetchone()[0])
-
-
 def test_kill_9_mid_extraction_then_resume_calls_only_what_was_unfinished(
-    case_dir: Path, tmp_path: Path
+    case_dir: Path, tmp_path: Path, backend: dict[str, str], writes_of: Callable[[Path, str], int]
 ) -> None:
     run_dir = tmp_path / "run"
     held = lambda call: call.startswith("extractor.part-") and int(call.split("-")[-1]) > 3  # noqa: E731
-    small = {"NEGOPREP_CONTEXT_TOKENS": "1500", "NEGOPREP_MAX_CONCURRENCY": "16"}
+    small = {"NEGOPREP_CONTEXT_TOKENS": "1500", "NEGOPREP_MAX_CONCURRENCY": "16", **backend}
     with StubOpenAI(answers(case_dir, held)) as stub:
         proc = subprocess.Popen(
             [sys.executable, "-m", "negoprep", "prepare", str(case_dir), "--out", str(run_dir)],
@@ -105,7 +94,7 @@ def test_kill_9_mid_extraction_then_resume_calls_only_what_was_unfinished(
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while finished_parts(run_dir / "checkpoints.sqlite") < 3:
+        while writes_of(run_dir, "part_profiles") < 3:
             assert proc.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline, "three parts never finished"
             time.sleep(0.05)
@@ -129,24 +118,27 @@ def test_kill_9_mid_extraction_then_resume_calls_only_what_was_unfinished(
     dossier = json.loads((run_dir / "dossier.json").read_text())
     assert dossier["status"] == "complete"
     assert len(dossier["calls"]) == 3 + len(again), "finished calls of both processes are counted"
+    assert (run_dir / "checkpoints.sqlite").exists() is not bool(backend), "one store, not both"
 
 
-def test_resume_reads_changed_documents_again(case_dir: Path, tmp_path: Path) -> None:
+def test_resume_reads_changed_documents_again(
+    case_dir: Path, tmp_path: Path, backend: dict[str, str]
+) -> None:
     broken = case_dir / "06-late-note.txt"
     broken.write_bytes(b"")  # an empty file: not read
     run_dir = tmp_path / "run"
     with StubOpenAI(answers(case_dir)) as stub:
-        first = prepare([str(case_dir), "--out", str(run_dir)], env_for(stub))
+        first = prepare([str(case_dir), "--out", str(run_dir)], env_for(stub, **backend))
     assert first.returncode == 1, "a file that cannot be read makes the exit code 1"
 
     with StubOpenAI(answers(case_dir)) as stub:
-        unchanged = prepare(["--resume", str(run_dir)], env_for(stub))
+        unchanged = prepare(["--resume", str(run_dir)], env_for(stub, **backend))
         assert calls(stub) == [], "nothing failed in the agents and nothing changed"
     assert unchanged.returncode == 1
 
     broken.write_text("The supplier's CFO approves every settlement above EUR 500,000.\n")
     with StubOpenAI(answers(case_dir)) as stub:
-        fixed = prepare(["--resume", str(run_dir)], env_for(stub))
+        fixed = prepare(["--resume", str(run_dir)], env_for(stub, **backend))
         again = calls(stub)
     assert fixed.returncode == 0, fixed.stderr
     assert again[0] == "extractor" and {"challenger", "counterpart", "synthesis"} <= set(again)
@@ -193,3 +185,40 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert str(blocker) in lines[0]
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_naming_it_without_password(
+    case_dir: Path, tmp_path: Path, unused_port: int
+) -> None:
+    secret = "pw-" + "0123456789"
+    url = f"postgresql://negoprep:{secret}@127.0.0.1:{unused_port}/teams"
+    run_dir = tmp_path / "run"
+    with StubOpenAI(answers(case_dir)) as stub:
+        done = prepare(
+            [str(case_dir), "--out", str(run_dir)], env_for(stub, NEGOPREP_DATABASE_URL=url)
+        )
+        assert calls(stub) == [], "nothing is asked of a model"
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert (
+        url.replace(f":{secret}@", "@") in lines[0]
+        and "cannot use the checkpoint database" in (lines[0])
+    )
+    assert secret not in done.stderr
+    assert not run_dir.exists(), "nothing is written"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://team:pw@db:5432/negoprep", "postgresql://team@db:5432/negoprep"),
+        (
+            "postgresql://db/negoprep?user=team&password=pw",
+            "postgresql://db/negoprep?user=team&password=***",
+        ),
+        ("postgresql://team@db/negoprep", "postgresql://team@db/negoprep"),
+    ],
+)
+def test_a_database_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert redact(url) == shown
