@@ -26,3 +26,21 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def write_new_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a new file `path` atomically (readable by its owner only, like the
+    dossier); never replaces an existing file.
+
+    The bytes go to a temporary file in the same folder first, then are linked into place, which
+    fails with `FileExistsError` if `path` exists (even if it appeared in the meantime).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -27,6 +27,9 @@ class KnowledgeRef(BaseModel):
     id: str
     title: str
     source: str
+    when_to_use: str = ""
+    body: str = ""
+    """The entry's text as it was used, so the reading page can open it in place."""
 
 
 class PromptRef(BaseModel):
@@ -105,7 +108,13 @@ def assemble(
         )
     )
     knowledge_used = [
-        KnowledgeRef(id=i, title=knowledge.entries[i].title, source=_source(knowledge, i))
+        KnowledgeRef(
+            id=i,
+            title=knowledge.entries[i].title,
+            source=_source(knowledge, i),
+            when_to_use=knowledge.entries[i].when_to_use,
+            body=knowledge.entries[i].body,
+        )
         for i in used_ids
         if i in knowledge.entries
     ]

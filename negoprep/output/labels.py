@@ -7,6 +7,8 @@ and its names to `LANGUAGES`.
 
 from __future__ import annotations
 
+from negoprep.reading.case import LANGUAGE_NAMES
+
 NB: dict[str, str] = {
     "Preparation dossier": "Forberedelsesdossier",
     "Case folder": "Saksmappe",
@@ -16,7 +18,8 @@ NB: dict[str, str] = {
     "language": "språk",
     "Status": "Status",
     "complete": "komplett",
-    "**INCOMPLETE** (see the warnings below)": "**UFULLSTENDIG** (se varslene under)",
+    "INCOMPLETE": "UFULLSTENDIG",
+    "(see the warnings below)": "(se varslene under)",
     "citations verified": "kildehenvisninger verifisert",
     "of": "av",
     "marked": "merket",
@@ -138,6 +141,7 @@ NB: dict[str, str] = {
     "Notes": "Merknader",
     "Citations not verified": "Kildehenvisninger som ikke kunne verifiseres",
     "occurs in": "finnes i",
+    "found in": "funnet i",
     "Knowledge ids named but not in the knowledge base": "Kunnskaps-id-er som ikke finnes i kunnskapsbasen",
     "Knowledge entries used": "Kunnskapsartikler brukt",
     "built-in": "innebygd",
@@ -149,6 +153,21 @@ NB: dict[str, str] = {
     "skipped": "hoppet over",
     "quote not in passage": "sitatet står ikke i avsnittet",
     "unknown passage": "ukjent avsnitt",
+    # the reading page's own words
+    "Contents": "Innhold",
+    "Source passage": "Kildeavsnitt",
+    "Source passages": "Kildeavsnitt",
+    "Close": "Lukk",
+    "quote highlighted": "sitatet er uthevet",
+    "no highlight: the quote was not verified in this passage": (
+        "ingen utheving: sitatet ble ikke verifisert i dette avsnittet"
+    ),
+    "Point at a citation to see its quote; select it to open its passage here, the quote highlighted.": (
+        "Pek på en kildehenvisning for å se sitatet; velg den for å åpne avsnittet her, med sitatet uthevet."
+    ),
+    "Only the passages the dossier cites are kept with it.": (
+        "Bare avsnittene dossieret viser til, følger med det."
+    ),
     "“": "«",
     "”": "»",
     # language names (negoprep.reading.case.LANGUAGE_NAMES)
@@ -208,6 +227,18 @@ DISPLAY: dict[str, str] = {"ours": "our side", "theirs": "their side"}
 
 LANGUAGES: dict[str, dict[str, str]] = {"nb": NB}
 NAMES = {"nb": ("norwegian", "norsk", "bokmål", "no", "nb", "nn", "nynorsk")}
+
+
+def language_code(language: str) -> str:
+    """An ISO 639-1 code for a dossier language given as a name or a code (`en` when unknown)."""
+    lowered = language.strip().lower()
+    for code, names in NAMES.items():
+        if any(lowered == n or lowered.startswith(n + " ") for n in names):
+            return code
+    for code, name in LANGUAGE_NAMES.items():
+        if lowered in (code, name.lower()) or lowered.startswith(name.lower() + " "):
+            return code
+    return "en"
 
 
 def table_for(language: str) -> dict[str, str]:

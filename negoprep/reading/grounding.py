@@ -52,18 +52,56 @@ def _pieces(quote: str) -> list[str]:
     return [p.strip(" \"'.,;:") for p in parts if p.strip(" \"'.,;:")]
 
 
-def quote_in(quote: str, passage_text: str) -> bool:
-    haystack = normalise(passage_text)
-    pieces = _pieces(quote)
+def _find(pieces: list[str], haystack: str) -> list[tuple[int, int]] | None:
+    """Where each piece occurs in `haystack`, in order (first match each); None if one does not."""
     if not pieces:
-        return False
+        return None
+    spans: list[tuple[int, int]] = []
     pos = 0
     for piece in pieces:
         found = haystack.find(piece, pos)
         if found < 0:
-            return False
+            return None
         pos = found + len(piece)
-    return True
+        spans.append((found, pos))
+    return spans
+
+
+def quote_in(quote: str, passage_text: str) -> bool:
+    return _find(_pieces(quote), normalise(passage_text)) is not None
+
+
+def quote_spans(quote: str, passage_text: str) -> list[tuple[int, int]] | None:
+    """Where the check that verifies `quote` matched it in `passage_text`, as positions in it.
+
+    Returns one `(start, end)` character range of `passage_text` per piece of the quote (pieces
+    are separated by an ellipsis), the same matches `quote_in` finds; None when the quote is not
+    in the passage, or when the match cannot be mapped back to the original text exactly (then a
+    reader gets no highlight rather than a wrong one).
+    """
+    chars: list[str] = []
+    origin: list[tuple[int, int]] = []
+    start = 0
+    for end in range(1, len(passage_text) + 1):
+        if end < len(passage_text) and unicodedata.combining(passage_text[end]):
+            continue  # keep a base character with its combining marks
+        folded = unicodedata.normalize("NFKC", passage_text[start:end])
+        for ch in folded.translate(_TRANSLATE).casefold():
+            if ch.isspace() and (not chars or chars[-1] == " "):
+                continue  # whitespace runs become one space; leading whitespace goes
+            chars.append(" " if ch.isspace() else ch)
+            origin.append((start, end))
+        start = end
+    while chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    mapped = "".join(chars)
+    if mapped != normalise(passage_text):
+        return None
+    found = _find(_pieces(quote), mapped)
+    if found is None:
+        return None
+    return [(origin[a][0], origin[b - 1][1]) for a, b in found]
 
 
 def clean_id(passage_id: str) -> str:

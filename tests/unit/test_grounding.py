@@ -63,3 +63,24 @@ def test_bracketed_ids_are_accepted_and_duplicates_checked_once() -> None:
 
 def test_empty_quote_is_not_verified() -> None:
     assert not check_citation(Citation(passage_id="D1.P1", quote=" ... "), PASSAGES).verified
+
+
+def test_quote_spans_point_at_the_matched_text_in_the_original_passage() -> None:
+    from negoprep.reading.grounding import quote_spans
+
+    text = PASSAGES["D1.P1"].text
+    (span,) = quote_spans('a FIXED   lump sum and is "not', text) or []
+    assert text[span[0] : span[1]] == "a fixed\nlump sum and is “not"
+    pieces = quote_spans("The Contract Price ... to adjustment.", text) or []
+    assert [text[a:b] for a, b in pieces] == ["The Contract Price", "to adjustment"]
+    assert quote_spans("not in the passage at all", text) is None
+
+
+def test_quote_spans_survive_width_changing_normalisation() -> None:
+    from negoprep.reading.grounding import quote_spans
+
+    text = "Die Straße\u00ad ist ﬁne, cafe\u0301 au lait"
+    for quote in ("strasse ist fine", "fine, café", "café au lait"):
+        assert quote_in(quote, text)
+        (span,) = quote_spans(quote, text) or []
+        assert normalise(text[span[0] : span[1]]) == normalise(quote)
