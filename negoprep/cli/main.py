@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from negoprep.cli import export, kb, prepare, prompts, rehearse
+from negoprep.cli import export, kb, prepare, prompts, rehearse, serve
 
-COMMANDS = (prepare, rehearse, export, kb, prompts)
+COMMANDS = (prepare, rehearse, serve, export, kb, prompts)
 
 
 def build_parser() -> argparse.ArgumentParser:

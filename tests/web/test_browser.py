@@ -1,0 +1,145 @@
+"""End to end in headless Chromium: upload a case, prepare it on replay, read the dossier and
+download its exports, rehearse two recorded turns and undo one. Screenshots of the main pages
+are kept under tests/web/screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from served import SCREENSHOTS, Served
+
+from negoprep.cli.chat import parse_script
+
+EXAMPLE_CASE = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WAIT_MS = 120_000
+"""Generous waits for a loaded machine; the test never asserts on time."""
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(WAIT_MS)
+        yield pg
+        if not pg.is_closed():
+            shot(pg, "last-page")
+        browser.close()
+
+
+def shot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_upload_prepare_read_rehearse_undo(served: Served, page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    expect.set_options(timeout=WAIT_MS)
+    csp_errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+
+    # Cases: the two examples are listed on a fresh install.
+    page.goto(served.url + "/")
+    expect(page.locator(".case-card")).to_have_count(2)
+    shot(page, "01-cases")
+
+    # Upload the example's five documents as a new case, with its brief typed in.
+    brief = yaml.safe_load((EXAMPLE_CASE / "case.yaml").read_text(encoding="utf-8"))
+    page.click("text=New case")
+    for key in ("title", "our_side", "counterpart", "language"):
+        page.fill(f"input[name={key}]", brief[key])
+    page.fill("textarea[name=goal]", brief["goal"])
+    page.fill("textarea[name=notes]", brief["notes"])
+    docs = sorted(p for p in EXAMPLE_CASE.iterdir() if p.name.startswith("0"))
+    page.set_input_files("input[name=files]", [str(p) for p in docs])
+    page.click("button:has-text('Create the case')")
+    expect(page.locator("tr.doc")).to_have_count(5)
+    expect(page.locator("tr.doc-read")).to_have_count(5)
+    shot(page, "02-case")
+    (case_dir,) = (served.data_dir / "cases").iterdir()
+    assert case_dir.name.startswith("supplier-claim-before-handover")
+    assert sorted(p.name for p in case_dir.iterdir()) == sorted([*(d.name for d in docs), "case.yaml"])
+
+    # Prepare on replay, from the example's recordings; watch the agents finish.
+    page.check("input[value='replay:example-supplier-claim']")
+    page.click("button:has-text('Start the preparation')")
+    expect(page.locator("a:has-text('Read the dossier')")).to_be_visible()
+    expect(page.locator("tr.agent-finished")).to_have_count(4)
+    expect(page.locator(".status-complete")).to_be_visible()
+    shot(page, "03-run")
+    run_url = page.url
+
+    # Exports download with the run's name.
+    for fmt, magic in (("html", b"<!doctype html"), ("pdf", b"%PDF"), ("docx", b"PK")):
+        response = page.request.get(f"{run_url}/export/{fmt}")
+        assert response.status == 200
+        assert "attachment" in response.headers["content-disposition"]
+        assert response.body()[:20].lower().startswith(magic.lower())
+
+    # The dossier's reading page, with its assets served.
+    page.click("a:has-text('Read the dossier')")
+    expect(page.locator("h1")).to_contain_text("Supplier claim")
+    expect(page.locator("a.cite").first).to_be_visible()
+    expect(page.locator(".np-dossier-bar")).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.screenshot(path=str(SCREENSHOTS / "04-dossier.png"))
+
+    # Rehearse: two recorded turns, then undo the second.
+    turns = parse_script((EXAMPLE_CASE / "cassettes" / "rehearsal-script.txt").read_text("utf-8"))
+    page.click("a:has-text('Rehearse')")
+    page.click("button:has-text('Start')")
+    expect(page.locator(".chat-head h1")).to_contain_text("Lorenzo Baldini")
+    trust_before = page.locator(".meter-value").first.inner_text()
+    for n, text in enumerate(turns[:2], start=1):
+        page.fill("textarea[name=text]", text)
+        page.click("button:has-text('Send')")
+        expect(page.locator(f"#turn-{n} .bubble.them")).to_be_visible()
+    expect(page.locator("#turn-2 .bubble.them")).to_contain_text("Chiara")
+    assert page.locator(".meter-value").first.inner_text() != trust_before
+    shot(page, "05-rehearsal")
+    page.click("button:has-text('Undo')")
+    expect(page.locator(".notice")).to_contain_text("Took back turn 2")
+    expect(page.locator("#turn-2")).to_have_count(0)
+    expect(page.locator("#turn-1")).to_have_count(1)
+
+    # The session is listed and continues where it stopped.
+    page.goto(run_url + "/rehearse")
+    page.click("a:has-text('main')")
+    expect(page.locator(".exchange")).to_have_count(1)
+    assert not csp_errors, csp_errors
+    transcript = next(served.runs_dir.glob("*/rehearsals/main/transcript.md"))
+    written = transcript.read_text("utf-8")
+    assert "1 turn(s)" in written
+    assert re.search(r"## Taken back with /undo\s+- Turn 2: That is fair", written)
+
+
+def teardown_module() -> None:
+    """Keep only the latest screenshots."""
+    for leftover in SCREENSHOTS.glob("*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)
