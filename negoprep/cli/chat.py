@@ -20,8 +20,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from negoprep.errors import UserError
 from negoprep.app.rehearsal import branch_input, opening_input, run_step, write_session_files
+from negoprep.errors import UserError
 from negoprep.graphs.rehearsal import GRAPH_COMMANDS
 from negoprep.graphs.rehearsal_state import RehearsalContext, RehearsalInput, RehearsalState, Setup
 from negoprep.output.debrief import render_debrief, render_hint
@@ -223,7 +223,9 @@ class ChatSession:
             last = exchanges[-1]
             self.say(f"  Turn {last['turn']}, you: {last['user']}")
             self.say(f"  {self.values['setup']['speaker']}: {last['reply']}")
-        step, payload = opening_input(self.values, tuple(snapshot.next), lambda: self.make_setup(session))
+        step, payload = opening_input(
+            self.values, tuple(snapshot.next), lambda: self.make_setup(session)
+        )
         if not step:
             if self.values.get("pending"):
                 self.say(

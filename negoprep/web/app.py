@@ -131,7 +131,9 @@ def create_app(config: WebConfig, settings: Settings) -> FastAPI:
 
     app = FastAPI(title="negoprep", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = WebState(
-        config=config, settings=settings, cases=CaseStore(config.data_dir, config.limits, config.examples)
+        config=config,
+        settings=settings,
+        cases=CaseStore(config.data_dir, config.limits, config.examples),
     )
     app.add_middleware(Guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -142,6 +144,8 @@ def create_app(config: WebConfig, settings: Settings) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         titles = {403: "Request refused", 404: "Not found", 400: "Cannot do that"}
-        return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+        return error_page(
+            request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail)
+        )
 
     return app

@@ -86,7 +86,7 @@ class CaseStore:
         self.limits = limits
         self.examples = examples
 
-    def list(self) -> list[CaseEntry]:
+    def entries(self) -> list[CaseEntry]:
         """Examples first, then the app's cases, newest first."""
         found: list[CaseEntry] = []
         if self.examples.is_dir():
@@ -103,7 +103,7 @@ class CaseStore:
 
     def get(self, case_id: str) -> CaseEntry:
         """The case with this id; `KeyError` when there is none."""
-        for entry in self.list():
+        for entry in self.entries():
             if entry.id == case_id:
                 return entry
         raise KeyError(case_id)
@@ -111,7 +111,7 @@ class CaseStore:
     def find_by_path(self, path: Path) -> CaseEntry | None:
         """The case whose folder is `path` (to link a run to its case)."""
         target = path.resolve()
-        return next((e for e in self.list() if e.path.resolve() == target), None)
+        return next((e for e in self.entries() if e.path.resolve() == target), None)
 
     def new_case(self, title: str) -> Path:
         """A new, empty case folder under the data folder, named after the title."""
@@ -149,7 +149,7 @@ class CaseStore:
         """Copy the case documents of a folder on disk into `case_dir`, with the upload rules."""
         if not source.is_dir():
             raise UploadError(f"{source}: not a folder on this machine")
-        files = []
+        files: list[tuple[str, bytes]] = []
         for path in sorted(source.rglob("*")):
             rel = path.relative_to(source)
             if not path.is_file() or any(p.startswith(".") for p in rel.parts):
@@ -171,7 +171,9 @@ class CaseStore:
             raise UploadError(f"too many files: {count} (at most {self.limits.max_files})")
         if size > self.limits.max_bytes:
             mb = self.limits.max_bytes / 1024 / 1024
-            raise UploadError(f"too large: {size / 1024 / 1024:.1f} MB in all (at most {mb:.0f} MB)")
+            raise UploadError(
+                f"too large: {size / 1024 / 1024:.1f} MB in all (at most {mb:.0f} MB)"
+            )
 
     def _check(self, name: str, data: bytes, folder: str = "") -> tuple[str, bytes]:
         """(safe relative name, data) when the content is what the name says."""
@@ -186,7 +188,9 @@ class CaseStore:
             return base, data
         if suffix not in SUPPORTED_SUFFIXES:
             readable = ", ".join(sorted(SUPPORTED_SUFFIXES))
-            raise UploadError(f"{name}: file type '{suffix or '(none)'}' cannot be read ({readable}, or a .zip)")
+            raise UploadError(
+                f"{name}: file type '{suffix or '(none)'}' cannot be read ({readable}, or a .zip)"
+            )
         if len(data) == 0:
             raise UploadError(f"{name}: the file is empty")
         kind = sniff(data)
@@ -216,7 +220,9 @@ class CaseStore:
             if parts[0] in IGNORED_DIRS:
                 continue
             if member.compress_size and member.file_size / member.compress_size > ZIP_MAX_RATIO:
-                raise UploadError(f"{name} > {member.filename}: compressed suspiciously well, refused")
+                raise UploadError(
+                    f"{name} > {member.filename}: compressed suspiciously well, refused"
+                )
             out.append(self._check(parts[-1], archive.read(member), "/".join(parts[:-1])))
         if not out:
             raise UploadError(f"{name}: no case documents in the archive")

@@ -87,8 +87,8 @@ def run_summary(run_dir: Path) -> RunSummary | None:
         acc[0] += call.input_tokens
         acc[1] += call.output_tokens
         acc[2] += call.seconds
-    bad = [
-        (d.path, d.status, "; ".join(d.problems))
+    bad: list[tuple[str, str, str]] = [
+        (d.path, str(d.status), "; ".join(d.problems))
         for d in dossier.case.documents
         if d.status in ("unreadable", "skipped")
     ]
@@ -99,6 +99,8 @@ def run_summary(run_dir: Path) -> RunSummary | None:
         bad_files=bad,
         verified=dossier.grounding.verified,
         unverified=dossier.grounding.unverified,
-        tokens=[(LABELS.get(a, a), int(v[0]), int(v[1]), round(v[2], 1)) for a, v in per_agent.items()],
+        tokens=[
+            (LABELS.get(a, a), int(v[0]), int(v[1]), round(v[2], 1)) for a, v in per_agent.items()
+        ],
         mode=dossier.mode,
     )

@@ -45,7 +45,7 @@ async def _fields(request: Request) -> dict[str, str]:
 async def index(request: Request) -> Response:
     """The cases and the recent runs."""
     web = state_of(request)
-    cases = web.cases.list()
+    cases = web.cases.entries()
     titles = {e.path.resolve(): e for e in cases}
     runs = [(info, titles.get(info.case_dir)) for info in list_runs(web.runs_dir)[:15]]
     return page(request, "index.html", cases=cases, runs=runs)

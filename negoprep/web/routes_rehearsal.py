@@ -18,11 +18,10 @@ from markupsafe import escape
 
 from negoprep.app.rehearsal import list_sessions
 from negoprep.app.runs import RunFolder
-from negoprep.errors import UserError, user_error_types
+from negoprep.errors import UserError
 from negoprep.web import runs_service, sessions
 from negoprep.web.app import page, state_of, templates
 from negoprep.web.jobs import Job
-from negoprep.web.security import SecurityError
 
 router = APIRouter()
 
@@ -30,7 +29,9 @@ router = APIRouter()
 def _run(request: Request, name: str) -> RunFolder:
     try:
         return runs_service.find_run(state_of(request), name)
-    except (SecurityError, *user_error_types()) as exc:
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
         raise HTTPException(404, str(exc)) from None
 
 
@@ -50,9 +51,7 @@ async def session_list(request: Request, name: str) -> Response:
     names = list_sessions(run.path)
     suggested = next(n for n in ["main", *(f"take-{i}" for i in range(2, 999))] if n not in names)
     case = state_of(request).cases.find_by_path(run.case_dir)
-    return page(
-        request, "sessions.html", name=name, sessions=names, suggested=suggested, case=case
-    )
+    return page(request, "sessions.html", name=name, sessions=names, suggested=suggested, case=case)
 
 
 @router.post("/runs/{name}/rehearse")
@@ -68,7 +67,9 @@ async def _chat_context(request: Request, name: str, session: str) -> dict[str, 
     run = _run(request, name)
     try:
         values = await sessions.open_values(web, run, session)
-    except (SecurityError, *user_error_types()) as exc:
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
         raise HTTPException(400, str(exc)) from None
     return sessions.chat_view(values, name, session, web.csrf)
 
@@ -105,8 +106,14 @@ async def say(request: Request, name: str, session: str) -> Response:
     job = sessions.start_step(web, run, session, text)
     speaker = str(form.get("speaker") or "The counterpart")
     return page(
-        request, "_step.html", job=job, text=text, command=bool(command), speaker=speaker,
-        name=name, session=session,
+        request,
+        "_step.html",
+        job=job,
+        text=text,
+        command=bool(command),
+        speaker=speaker,
+        name=name,
+        session=session,
     )
 
 
@@ -121,7 +128,9 @@ async def branch(request: Request, name: str, session: str) -> Response:
         raise HTTPException(400, "choose the turn to branch from")
     try:
         new = await sessions.branch(web, run, _session(session), int(turn))
-    except (SecurityError, *user_error_types()) as exc:
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
         raise HTTPException(400, str(exc)) from None
     return RedirectResponse(f"/runs/{name}/rehearse/{new}", status_code=303)
 

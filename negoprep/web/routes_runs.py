@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +15,6 @@ from negoprep.errors import user_error_types
 from negoprep.web import runs_service
 from negoprep.web.app import page, state_of, templates
 from negoprep.web.progress import agent_rows, run_summary
-from negoprep.web.security import SecurityError
 
 router = APIRouter()
 EXPORT_TYPES = {
@@ -27,11 +27,13 @@ EXPORT_TYPES = {
 def _run(request: Request, name: str) -> RunFolder:
     try:
         return runs_service.find_run(state_of(request), name)
-    except (SecurityError, *user_error_types()) as exc:
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
         raise HTTPException(404, str(exc)) from None
 
 
-def _body_context(request: Request, run: RunFolder) -> dict[str, object]:
+def _body_context(request: Request, run: RunFolder) -> dict[str, Any]:
     web = state_of(request)
     job = web.jobs.latest.get(run.path.name)
     summary = None if job is not None and not job.done else run_summary(run.path)
@@ -60,8 +62,12 @@ async def start_run(request: Request, case_id: str) -> Response:
         return RedirectResponse("/provider", status_code=303)
     try:
         run = runs_service.start(web, entry, answer)
-    except (SecurityError, *user_error_types()) as exc:
-        return page(request, "error.html", status=400, title="Cannot start the run", message=str(exc))
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
+        return page(
+            request, "error.html", status=400, title="Cannot start the run", message=str(exc)
+        )
     return RedirectResponse(f"/runs/{run.path.name}", status_code=303)
 
 
@@ -82,7 +88,9 @@ async def run_events(request: Request, name: str) -> AsyncIterator[ServerSentEve
         return
     fragment = templates.get_template("_run_body.html")
     async for _event in job.follow():
-        yield ServerSentEvent(raw_data=fragment.render(**_body_context(request, run)), event="update")
+        yield ServerSentEvent(
+            raw_data=fragment.render(**_body_context(request, run)), event="update"
+        )
     yield ServerSentEvent(raw_data="", event="end")
 
 
@@ -99,7 +107,9 @@ async def resume_run(request: Request, name: str) -> Response:
     """Continue an interrupted, cancelled or failed run."""
     try:
         runs_service.resume(state_of(request), name)
-    except (SecurityError, *user_error_types()) as exc:
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
         return page(request, "error.html", status=400, title="Cannot resume", message=str(exc))
     return RedirectResponse(f"/runs/{name}", status_code=303)
 

@@ -35,12 +35,18 @@ def answer_options(web: WebState, entry: CaseEntry) -> list[AnswerOption]:
     options: list[AnswerOption] = []
     own = entry.path / "cassettes"
     if (own / "manifest.json").is_file():
-        options.append(AnswerOption(f"replay:{entry.id}", "Replay this case's recordings (offline)", own))
+        options.append(
+            AnswerOption(f"replay:{entry.id}", "Replay this case's recordings (offline)", own)
+        )
     model = web.settings.default.model
     where = web.settings.default.base_url or "OpenAI"
-    live = f"Live: {model} at {where}" if web.settings.provider_configured else "Live (no provider configured)"
+    live = (
+        f"Live: {model} at {where}"
+        if web.settings.provider_configured
+        else "Live (no provider configured)"
+    )
     options.append(AnswerOption("live", live, None))
-    for other in web.cases.list():
+    for other in web.cases.entries():
         folder = other.path / "cassettes"
         if other.id != entry.id and other.example and (folder / "manifest.json").is_file():
             label = f"Replay the recordings of the example '{other.title}' (offline)"
@@ -54,6 +60,14 @@ def find_run(web: WebState, name: str) -> RunFolder:
     if "/" in name or "\\" in name or name.startswith("."):
         raise SecurityError(f"'{name}': not a run name")
     return open_run(inside(web.runs_dir, name))
+
+
+def refused(exc: Exception) -> bool:
+    """True for an error that is the user's to fix (a bad input, a refused request): shown as
+    one message on the page; anything else is a bug and raised."""
+    from negoprep.errors import user_error_types
+
+    return isinstance(exc, (SecurityError, *user_error_types()))
 
 
 def _describe(exc: BaseException) -> str:

@@ -101,7 +101,7 @@ def safe_filename(name: str) -> str:
     base = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
     folded = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
     cleaned = _UNSAFE.sub("_", folded).strip(" .")
-    cleaned = re.sub(r"_+", "_", cleaned).lstrip(".")[:120]
+    cleaned = re.sub(r"\s+", " ", re.sub(r"_+", "_", cleaned)).lstrip(".")[:120]
     if not cleaned or cleaned in (".", ".."):
         raise SecurityError(f"'{name[:80]}': not a usable file name")
     return cleaned

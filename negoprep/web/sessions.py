@@ -44,18 +44,18 @@ def _request(run: RunFolder, session: str) -> RehearsalRequest:
 
 async def open_values(web: WebState, run: RunFolder, session: str) -> dict[str, Any]:
     """The session's values, starting the session (its scene from the dossier) when new."""
-    async with web.run_lock(run.path.name):
-        async with open_rehearsal(_request(run, session), settings=web.settings) as r:
-            thread = r.thread(session)
-            snapshot = await r.graph.aget_state({"configurable": {"thread_id": thread}})
-            values = dict(snapshot.values)
-            step, payload = opening_input(
-                values, tuple(snapshot.next), lambda: r.load_setup(session)
-            )
-            if step:
-                values = await run_step(r.graph, r.context, thread, payload, lambda e: None)
-                write_session_files(r.run.path, session, values)
-            return values
+    async with (
+        web.run_lock(run.path.name),
+        open_rehearsal(_request(run, session), settings=web.settings) as r,
+    ):
+        thread = r.thread(session)
+        snapshot = await r.graph.aget_state({"configurable": {"thread_id": thread}})
+        values = dict(snapshot.values)
+        step, payload = opening_input(values, tuple(snapshot.next), lambda: r.load_setup(session))
+        if step:
+            values = await run_step(r.graph, r.context, thread, payload, lambda e: None)
+            write_session_files(r.run.path, session, values)
+        return values
 
 
 def start_step(web: WebState, run: RunFolder, session: str, text: str) -> Job:
@@ -64,35 +64,39 @@ def start_step(web: WebState, run: RunFolder, session: str, text: str) -> Job:
         raise UserError("the counterpart is still answering; wait for the reply")
 
     async def work(job: Job) -> dict[str, Any]:
-        async with web.run_lock(run.path.name):
-            async with open_rehearsal(_request(run, session), settings=web.settings) as r:
-                values = await run_step(
-                    r.graph, r.context, r.thread(session), Command(resume=text), job.emit
-                )
-                write_session_files(r.run.path, session, values)
-                return values
+        async with (
+            web.run_lock(run.path.name),
+            open_rehearsal(_request(run, session), settings=web.settings) as r,
+        ):
+            values = await run_step(
+                r.graph, r.context, r.thread(session), Command(resume=text), job.emit
+            )
+            write_session_files(r.run.path, session, values)
+            return values
 
     return web.jobs.start("rehearse", f"{run.path.name}/{session}", work)
 
 
 async def branch(web: WebState, run: RunFolder, session: str, turn: int) -> str:
     """A new session continuing from turn `turn` of `session`; its name."""
-    async with web.run_lock(run.path.name):
-        async with open_rehearsal(_request(run, session), settings=web.settings) as r:
-            config = {"configurable": {"thread_id": r.thread(session)}}
-            values = dict((await r.graph.aget_state(config)).values)
-            exchanges = values.get("exchanges") or []
-            if not values or turn > len(exchanges):
-                raise UserError(f"turn {turn}: there are {len(exchanges)} turns in '{session}'")
-            base, n = f"{session}-from-{turn}"[:60], 1
-            name = base
-            while (await r.graph.aget_state({"configurable": {"thread_id": r.thread(name)}})).values:
-                n += 1
-                name = f"{base}-{n}"
-            seed = branch_input(values, name, turn, session)
-            new_values = await run_step(r.graph, r.context, r.thread(name), seed, lambda e: None)
-            write_session_files(r.run.path, name, new_values)
-            return name
+    async with (
+        web.run_lock(run.path.name),
+        open_rehearsal(_request(run, session), settings=web.settings) as r,
+    ):
+        config = {"configurable": {"thread_id": r.thread(session)}}
+        values = dict((await r.graph.aget_state(config)).values)
+        exchanges = values.get("exchanges") or []
+        if not values or turn > len(exchanges):
+            raise UserError(f"turn {turn}: there are {len(exchanges)} turns in '{session}'")
+        base, n = f"{session}-from-{turn}"[:60], 1
+        name = base
+        while (await r.graph.aget_state({"configurable": {"thread_id": r.thread(name)}})).values:
+            n += 1
+            name = f"{base}-{n}"
+        seed = branch_input(values, name, turn, session)
+        new_values = await run_step(r.graph, r.context, r.thread(name), seed, lambda e: None)
+        write_session_files(r.run.path, name, new_values)
+        return name
 
 
 def _mood(state: dict[str, Any] | None) -> dict[str, Any]:

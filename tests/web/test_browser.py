@@ -39,7 +39,9 @@ def page() -> Iterator[object]:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 900}, accept_downloads=True
+        )
         pg = context.new_page()
         pg.set_default_timeout(WAIT_MS)
         yield pg
@@ -84,7 +86,9 @@ def test_upload_prepare_read_rehearse_undo(served: Served, page: object) -> None
     shot(page, "02-case")
     (case_dir,) = (served.data_dir / "cases").iterdir()
     assert case_dir.name.startswith("supplier-claim-before-handover")
-    assert sorted(p.name for p in case_dir.iterdir()) == sorted([*(d.name for d in docs), "case.yaml"])
+    assert sorted(p.name for p in case_dir.iterdir()) == sorted(
+        [*(d.name for d in docs), "case.yaml"]
+    )
 
     # Prepare on replay, from the example's recordings; watch the agents finish.
     page.check("input[value='replay:example-supplier-claim']")
