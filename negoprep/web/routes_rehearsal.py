@@ -103,7 +103,10 @@ async def say(request: Request, name: str, session: str) -> Response:
         raise HTTPException(400, "write what you would say, or choose a command")
     if command and command not in sessions.COMMANDS:
         raise HTTPException(400, f"unknown command {command}")
-    job = sessions.start_step(web, run, session, text)
+    try:
+        job = sessions.start_step(web, run, session, text)
+    except UserError as exc:
+        return HTMLResponse(f'<p class="notice">{escape(str(exc))}</p>')
     speaker = str(form.get("speaker") or "The counterpart")
     return page(
         request,

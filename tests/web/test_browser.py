@@ -132,9 +132,16 @@ def test_upload_prepare_read_rehearse_undo(served: Served, page: object) -> None
     expect(page.locator("#turn-2")).to_have_count(0)
     expect(page.locator("#turn-1")).to_have_count(1)
 
-    # The session is listed and continues where it stopped.
+    # Branch from turn 1: a new session with that turn, the original kept.
+    page.click("button:has-text('Branch from turn 1')")
+    expect(page.locator(".chat-head h1")).to_contain_text("session main-from-1")
+    expect(page.locator(".chat-head")).to_contain_text("Branched from turn 1 of main")
+    expect(page.locator(".exchange")).to_have_count(1)
+
+    # The sessions are listed and continue where they stopped.
     page.goto(run_url + "/rehearse")
-    page.click("a:has-text('main')")
+    expect(page.locator(".runs li")).to_have_count(2)
+    page.click("a:text-is('main')")
     expect(page.locator(".exchange")).to_have_count(1)
     assert not csp_errors, csp_errors
     transcript = next(served.runs_dir.glob("*/rehearsals/main/transcript.md"))
@@ -147,3 +154,28 @@ def teardown_module() -> None:
     """Keep only the latest screenshots."""
     for leftover in SCREENSHOTS.glob("*.tmp"):
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def test_an_interrupted_run_is_resumed_from_its_page(served: Served, page: object) -> None:
+    from dataclasses import replace
+
+    from playwright.sync_api import Page, expect
+
+    from negoprep.app import settings as settings_mod
+    from negoprep.app.prepare import PrepareRequest, claim_folder, plan_run
+
+    assert isinstance(page, Page)
+    expect.set_options(timeout=WAIT_MS)
+    # A run folder claimed but stopped before any step (as after kill -9).
+    settings = replace(settings_mod.from_env(), runs_dir=served.runs_dir)
+    request = PrepareRequest(case_dir=EXAMPLE_CASE, replay=str(EXAMPLE_CASE / "cassettes"))
+    run = claim_folder(plan_run(request, settings))
+    run.release()
+    page.goto(served.url + "/")
+    expect(page.locator(".status-no-dossier-yet")).to_be_visible()
+    page.click(f"a:has-text('{run.path.name}')")
+    expect(page.locator(".state-line")).to_contain_text("No dossier yet")
+    page.click("button:has-text('Resume')")
+    expect(page.locator("a:has-text('Read the dossier')")).to_be_visible()
+    expect(page.locator(".status-complete")).to_be_visible()
+    assert (run.path / "dossier.json").is_file()
