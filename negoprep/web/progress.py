@@ -75,7 +75,7 @@ def run_summary(run_dir: Path) -> RunSummary | None:
     if not path.is_file():
         return None
     dossier = Dossier.model_validate_json(path.read_bytes())
-    sections = [
+    sections = [  # the counterpart profile last: rehearsal needs it
         ("One-page brief", dossier.brief is not None),
         ("Deal profile", dossier.profile is not None),
         ("Challenge", dossier.challenge is not None),

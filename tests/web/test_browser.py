@@ -179,3 +179,32 @@ def test_an_interrupted_run_is_resumed_from_its_page(served: Served, page: objec
     expect(page.locator("a:has-text('Read the dossier')")).to_be_visible()
     expect(page.locator(".status-complete")).to_be_visible()
     assert (run.path / "dossier.json").is_file()
+
+
+def test_a_live_run_shows_the_provider_and_a_failed_agent_with_its_reason(
+    tmp_path: Path, page: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.sync_api import Page, expect
+    from served import serve
+    from stub_openai import Reply, StubOpenAI
+
+    assert isinstance(page, Page)
+    expect.set_options(timeout=WAIT_MS)
+    key = "-".join(["sk", "web", "test", "key"])
+    with StubOpenAI(lambda request: Reply(status=401)) as stub:
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        for served in serve(tmp_path):
+            page.goto(served.url + "/cases/example-supplier-claim")
+            live = page.locator("label.choice", has_text="Live:")
+            expect(live).to_contain_text(stub.base_url)
+            live.locator("input").check()
+            page.click("button:has-text('Start the preparation')")
+            expect(page.locator("tr.agent-failed")).to_have_count(1)
+            expect(page.locator("tr.agent-failed .why")).to_contain_text("401")
+            expect(page.locator("button:has-text('Resume')")).to_be_visible()
+            expect(page.locator(".status-incomplete")).to_be_visible()
+            expect(page.locator("a:has-text('Rehearse')")).to_have_count(0)  # no counterpart
+            shot(page, "06-run-failed")
+            assert key not in page.content()
+    assert [r.headers["x-negoprep-call"] for r in stub.requests] == ["extractor"]
