@@ -8,7 +8,6 @@ not belong to one agent.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -28,8 +27,6 @@ from negoprep.output.view import (
     Notice,
     Paragraph,
     Section,
-    SourceDocument,
-    SourcePassage,
     Sources,
     Table,
     Text,
@@ -340,68 +337,13 @@ def cells(*texts: str) -> list[list[Inline]]:
     return [[Text(x)] for x in texts]
 
 
-def sources(b: Builder, cites: Iterable[Cite]) -> list[SourceDocument]:
-    """The cited passages the dossier holds, by document, each cut at its verified quotes."""
-    spans: dict[str, dict[int, tuple[tuple[int, int], ...]]] = {}
-    for c in cites:
-        if c.check is not None and c.spans:
-            spans.setdefault(clean_id(c.passage_id), {})[c.check] = c.spans
-    docs: dict[str, SourceDocument] = {}
-    for info in b.d.case.documents:
-        if info.id:
-            docs[info.id] = SourceDocument(info.id, info.path, info.format, [])
-    for p in b.d.case.passages:
-        doc = docs.setdefault(p.doc_id, SourceDocument(p.doc_id, p.doc_id, "", []))
-        doc.passages.append(
-            SourcePassage(p.id, anchor(p.id), p.locator, p.text, cut(p.text, spans.get(p.id, {})))
-        )
-    return [doc for doc in docs.values() if doc.passages]
-
-
-def cut(
-    text: str, spans: dict[int, tuple[tuple[int, int], ...]]
-) -> list[tuple[str, tuple[int, ...]]]:
-    """`text` in pieces at every span boundary, each with the checks whose spans cover it."""
-    bounds = sorted({0, len(text), *(x for ss in spans.values() for s in ss for x in s)})
-    pieces = []
-    for a, z in itertools.pairwise(bounds):
-        covering = tuple(k for k, ss in spans.items() if any(s <= a and z <= e for s, e in ss))
-        pieces.append((text[a:z], covering))
-    return pieces
-
-
-def all_cites(view_sections: Iterable[Section | Block]) -> Iterable[Cite]:
-    for block in view_sections:
-        if isinstance(block, Section):
-            yield from all_cites(block.blocks)
-            continue
-        lines: list[list[Inline]] = []
-        if isinstance(block, Paragraph):
-            lines = [block.inlines]
-        elif isinstance(block, ListBlock):
-            lines = list(_item_lines(block.items))
-        elif isinstance(block, Notice):
-            lines = block.lines
-        elif isinstance(block, Table):
-            lines = [cell for row in block.rows for cell in row]
-        for line in lines:
-            for x in line:
-                if isinstance(x, Sources):
-                    yield from x.cites
-
-
-def _item_lines(items: Sequence[Item]) -> Iterable[list[Inline]]:
-    for item in items:
-        yield item.inlines
-        yield from _item_lines(item.children)
-
-
 def build_view(dossier: Dossier) -> DossierView:
     """The dossier as a `DossierView`: sections in the order of the five moves, brief first.
 
     Deterministic for a given dossier (the Markdown rendering of it is snapshot-tested).
     """
     from negoprep.output import extra, sections
+    from negoprep.output.passages import all_cites, cited_passages
 
     b = Builder(dossier)
     d = dossier
@@ -414,7 +356,7 @@ def build_view(dossier: Dossier) -> DossierView:
         language=language_code(d.language),
         intro=b.intro,
         sections=b.sections,
-        sources=sources(b, all_cites([*b.intro, *b.sections])),
+        sources=cited_passages(dossier, all_cites([*b.intro, *b.sections])),
         labels={key: b.t(key) for key in PAGE_LABELS},
         open_quote=b.t("“"),
         close_quote=b.t("”"),

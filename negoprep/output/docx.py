@@ -143,6 +143,7 @@ class _Writer:
 
         if not self.view.sources:
             return
+        self.doc.add_page_break()
         self.doc.add_heading(self.view.labels["Source passages"], 1)
         self.doc.add_paragraph(
             self.view.labels["Only the passages the dossier cites are kept with it."]

@@ -8,8 +8,8 @@ from markdown_it import MarkdownIt
 
 from negoprep.output.build import build_view
 from negoprep.output.markdown import code_span, escape_text
+from negoprep.output.passages import all_cites
 from negoprep.output.render import render_markdown
-from negoprep.output.view import Sources
 
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -43,7 +43,7 @@ def test_citations_carry_checks_and_verified_quotes_their_exact_match() -> None:
     st = state()
     st["profile"].facts[0].citations[0].quote = "words that are nowhere in the case"
     view = build_view(dossier(st))
-    cites = [c for s in view.sections for c in _cites(s)]
+    cites = list(all_cites(view.sections))
     assert cites and len({c.number for c in cites}) == len(cites)
     passages = {p.anchor: p for doc in view.sources for p in doc.passages}
     unverified = [c for c in cites if not c.verified]
@@ -59,11 +59,3 @@ def test_citations_carry_checks_and_verified_quotes_their_exact_match() -> None:
             )
             marked = "".join(t for t, checks in passages[c.source].highlights if c.check in checks)
             assert marked and marked in text
-
-
-def _cites(block: object) -> list[Sources]:
-    from negoprep.output.build import all_cites
-    from negoprep.output.view import Section
-
-    assert isinstance(block, Section)
-    return list(all_cites([block]))  # type: ignore[arg-type]
