@@ -45,8 +45,9 @@ class RunSummary:
     mode: str = ""
 
 
-def agent_rows(events: list[dict[str, Any]]) -> list[AgentRow]:
-    """The rows of the progress table, in the order the agents started."""
+def agent_rows(events: list[dict[str, Any]], *, ended: bool = False) -> list[AgentRow]:
+    """The rows of the progress table, in the order the agents started; once the job has
+    `ended`, an agent still marked as working was stopped (cancelled or interrupted)."""
     rows: list[AgentRow] = []
     for event in events:
         agent = event.get("agent")
@@ -66,6 +67,10 @@ def agent_rows(events: list[dict[str, Any]]) -> list[AgentRow]:
         row.status, row.seconds = str(status), round(t - row.started, 1)
         if status == "failed":
             row.reason = detail
+    if ended:
+        for row in rows:
+            if row.status == "started":
+                row.status = "stopped"
     return rows
 
 

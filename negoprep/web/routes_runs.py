@@ -41,7 +41,7 @@ def _body_context(request: Request, run: RunFolder) -> dict[str, Any]:
         "run": run,
         "name": run.path.name,
         "job": job,
-        "rows": agent_rows(job.events) if job else [],
+        "rows": agent_rows(job.events, ended=job.done) if job else [],
         "summary": summary,
         "case": web.cases.find_by_path(run.case_dir),
         "csrf": web.csrf,

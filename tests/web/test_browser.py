@@ -208,3 +208,45 @@ def test_a_live_run_shows_the_provider_and_a_failed_agent_with_its_reason(
             shot(page, "06-run-failed")
             assert key not in page.content()
     assert [r.headers["x-negoprep-call"] for r in stub.requests] == ["extractor"]
+
+
+def test_a_cancelled_run_stays_resumable(
+    tmp_path: Path, page: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from playwright.sync_api import Page, expect
+    from served import serve
+    from stub_openai import Reply, StubOpenAI
+
+    assert isinstance(page, Page)
+    expect.set_options(timeout=WAIT_MS)
+    asked, release = threading.Event(), threading.Event()
+
+    def held_then_refused(request: object) -> Reply:
+        asked.set()
+        release.wait()  # the extractor's call hangs until the test lets it go
+        return Reply(status=401)
+
+    with StubOpenAI(held_then_refused) as stub:
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "-".join(["sk", "web", "test"]))
+        try:
+            for served in serve(tmp_path):
+                page.goto(served.url + "/cases/example-supplier-claim")
+                page.locator("label.choice", has_text="Live:").locator("input").check()
+                page.click("button:has-text('Start the preparation')")
+                expect(page.locator("tr.agent-started")).to_have_count(1)
+                assert asked.wait(WAIT_MS / 1000)
+                page.click("button:has-text('Cancel')")
+                expect(page.locator(".state-line")).to_contain_text("Cancelled")
+                expect(page.locator("tr.agent-stopped")).to_have_count(1)
+                (run_dir,) = served.runs_dir.iterdir()
+                assert not (run_dir / "dossier.json").exists()
+                release.set()
+                page.click("button:has-text('Resume')")
+                expect(page.locator("tr.agent-failed .why")).to_contain_text("401")
+                expect(page.locator(".status-incomplete")).to_be_visible()
+                assert (run_dir / "dossier.json").is_file()
+        finally:
+            release.set()
