@@ -80,6 +80,7 @@ def test_upload_prepare_read_rehearse_undo(served: Served, page: object) -> None
     page.fill("textarea[name=notes]", brief["notes"])
     docs = sorted(p for p in EXAMPLE_CASE.iterdir() if p.name.startswith("0"))
     page.set_input_files("input[name=files]", [str(p) for p in docs])
+    expect(page.locator(".drop-files")).to_contain_text("5 file(s): 01-contract-extract.md")
     page.click("button:has-text('Create the case')")
     expect(page.locator("tr.doc")).to_have_count(5)
     expect(page.locator("tr.doc-read")).to_have_count(5)
