@@ -253,3 +253,84 @@ async def open_rehearsal(
     wiring.source.write_manifest(
         REHEARSAL_SECTION, wiring.models_table(list(rehearsal_agent_names()))
     )
+
+
+# -- driving a session: shared by the terminal chat and the web app ------------------------------
+
+
+async def run_step(
+    graph: Any,
+    context: RehearsalContext,
+    thread_id: str,
+    payload: Any,
+    on_event: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Send one input (a `RehearsalInput`, a `Command(resume=...)` or None) to the session's
+    thread; stream its custom events (`reply-start`, `token`, `reply-end`, `status`, `failed`,
+    `hint`) to `on_event`; return the session's values after the step (no `__` keys)."""
+    values: dict[str, Any] = {}
+    async for mode, chunk in graph.astream(
+        payload,
+        {"configurable": {"thread_id": thread_id}},
+        context=context,
+        stream_mode=["custom", "values"],
+    ):
+        data: dict[str, Any] = chunk if isinstance(chunk, dict) else {}
+        if mode == "custom":
+            on_event(data)
+        else:
+            values = {k: v for k, v in data.items() if not k.startswith("__")}
+    return values
+
+
+def session_folder(run_dir: Path, session: str) -> Path:
+    """Where a session's transcript and debrief files are written."""
+    return run_dir / SESSIONS_DIR / session
+
+
+def write_session_files(run_dir: Path, session: str, values: dict[str, Any]) -> None:
+    """transcript.md/.json, and debrief.md/.json once there is a debrief, each atomically."""
+    from negoprep.files import write_json_atomic, write_text_atomic
+    from negoprep.output.debrief import render_debrief, render_transcript
+
+    if "setup" not in values:
+        return
+    folder = session_folder(run_dir, session)
+    write_text_atomic(folder / "transcript.md", render_transcript(values, str(run_dir)))
+    write_json_atomic(folder / "transcript.json", values)
+    if values.get("debrief"):
+        write_text_atomic(folder / "debrief.md", render_debrief(values))
+        write_json_atomic(folder / "debrief.json", values["debrief"])
+
+
+def opening_input(
+    values: dict[str, Any], next_nodes: tuple[str, ...], make_setup: Callable[[], Setup]
+) -> tuple[bool, Any]:
+    """What to send when a session is opened: `(False, None)` when it waits for the user's
+    turn; else `(True, payload)`: a new session's setup, None to finish a step a crash stopped,
+    or a reopening of an ended session."""
+    from negoprep.graphs.rehearsal_state import RehearsalInput
+
+    if not values:
+        return True, RehearsalInput(setup=make_setup())
+    if next_nodes == ("listen",):
+        return False, None
+    return True, None if next_nodes else RehearsalInput(ended=False)
+
+
+def branch_input(values: dict[str, Any], name: str, turn: int, parent: str) -> Any:
+    """The first input of a session branched from turn `turn` of `parent` (0 = the start):
+    the exchanges, hints and counters up to that turn, under the new session's name."""
+    from negoprep.graphs.rehearsal_state import RehearsalInput
+
+    exchanges = values.get("exchanges") or []
+    setup = {**values["setup"], "session": name}
+    return RehearsalInput(
+        setup=setup,  # type: ignore[typeddict-item]
+        exchanges=exchanges[:turn],
+        hints=[h for h in values.get("hints") or [] if h["after_turn"] <= turn],
+        takes=dict(values.get("takes") or {}),
+        hint_count=values.get("hint_count") or 0,
+        debrief_count=values.get("debrief_count") or 0,
+        branched_from={"session": parent, "turn": turn},
+    )

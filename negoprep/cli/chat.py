@@ -18,18 +18,18 @@ import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from negoprep.app.rehearsal import branch_input, opening_input, run_step, write_session_files
 from negoprep.cli.terminal import WrappingWriter, interruptible, read_line
 from negoprep.errors import UserError
-from negoprep.files import write_json_atomic, write_text_atomic
 from negoprep.graphs.rehearsal import GRAPH_COMMANDS, REDOABLE
 from negoprep.graphs.rehearsal_state import RehearsalContext, RehearsalInput, RehearsalState, Setup
-from negoprep.output.debrief import render_debrief, render_hint, render_transcript
+from negoprep.output.debrief import render_debrief, render_hint
 
 Graph = CompiledStateGraph[RehearsalState, RehearsalContext, RehearsalInput, RehearsalState]
 SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -170,17 +170,9 @@ class ChatSession:
     # -- running the graph -----------------------------------------------------------------------
     async def _run(self, payload: RehearsalInput | Command[Any] | None) -> None:
         self._debrief_before = (self.values.get("debrief") or {}).get("label")
-        async for mode, chunk in self.graph.astream(
-            payload,
-            self._config(),
-            context=self.context,
-            stream_mode=["custom", "values"],
-        ):
-            data: dict[str, Any] = chunk if isinstance(chunk, dict) else {}
-            if mode == "custom":
-                self._event(data)
-            else:
-                self.values = {k: v for k, v in data.items() if not k.startswith("__")}
+        self.values = await run_step(
+            self.graph, self.context, self.thread_of(self.session), payload, self._event
+        )
         self.write_files()
         self._report()
 
@@ -202,16 +194,7 @@ class ChatSession:
             self.say(f"Debrief written to {self.folder() / 'debrief.md'}")
 
     def write_files(self) -> None:
-        if "setup" not in self.values:
-            return
-        folder = self.folder()
-        write_text_atomic(
-            folder / "transcript.md", render_transcript(self.values, str(self.run_dir))
-        )
-        write_json_atomic(folder / "transcript.json", self.values)
-        if self.values.get("debrief"):
-            write_text_atomic(folder / "debrief.md", render_debrief(self.values))
-            write_json_atomic(folder / "debrief.json", self.values["debrief"])
+        write_session_files(self.run_dir, self.session, self.values)
 
     @property
     def failed(self) -> bool:
@@ -276,7 +259,10 @@ class ChatSession:
             last = exchanges[-1]
             self.say(f"  Turn {last['turn']}, you: {last['user']}")
             self.say(f"  {self.values['setup']['speaker']}: {last['reply']}")
-        if snapshot.next == ("listen",):
+        step, payload = opening_input(
+            self.values, tuple(snapshot.next), lambda: self.make_setup(session)
+        )
+        if not step:
             if self.values.get("pending"):
                 self.say(f"  Your turn has no reply yet: {self.values['pending']!r}.")
             if self.failed:
@@ -285,7 +271,7 @@ class ChatSession:
                 self.say("  Type /retry to send it again.")
             return
         # ended (no next step), or stopped mid-step by a crash: run on to the next turn
-        await self._run(None if snapshot.next else RehearsalInput(ended=False))
+        await self._run(payload)
 
     async def handle(self, line: str) -> bool:
         """Send one turn or command; False when the session has ended."""
@@ -326,16 +312,7 @@ class ChatSession:
         if (await self.graph.aget_state(self._config(name))).values:
             self.say(f"  Session '{name}' exists already; choose another name.")
             return
-        setup = cast(Setup, {**self.values["setup"], "session": name})
-        seed = RehearsalInput(
-            setup=setup,
-            exchanges=exchanges[:turn],
-            hints=[h for h in self.values.get("hints") or [] if h["after_turn"] <= turn],
-            takes=dict(self.values.get("takes") or {}),
-            hint_count=self.values.get("hint_count") or 0,
-            debrief_count=self.values.get("debrief_count") or 0,
-            branched_from={"session": self.session, "turn": turn},
-        )
+        seed = branch_input(self.values, name, turn, self.session)
         parent = self.session
         self.session, self.values = name, {}
         await self._run(seed)

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from negoprep.cli import export, kb, prepare, prompts, rehearse
+from negoprep.cli import export, kb, prepare, prompts, rehearse, serve
 
-COMMANDS = (prepare, rehearse, export, kb, prompts)
+COMMANDS = (prepare, rehearse, serve, export, kb, prompts)
 
 
 def installed_version() -> str:

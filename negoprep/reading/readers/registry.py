@@ -43,3 +43,15 @@ def for_suffix(suffix: str) -> Reader | None:
 def for_media_type(media_type: str | None) -> Reader | None:
     """The reader for a MIME type ("application/pdf"), or None."""
     return _BY_MEDIA_TYPE.get((media_type or "").lower())
+
+
+def content_matches(suffix: str, kind: str | None) -> bool:
+    """Whether bytes sniffed as `kind` (see `sniff.sniff`) are what a file named `*<suffix>`
+    should hold: the same format for formats known by their bytes (a ZIP named .pdf is not),
+    any text for text formats; never unrecognised binary content."""
+    reader = for_suffix(suffix)
+    if reader is None or kind is None:
+        return False
+    if reader.format in BY_CONTENT or kind in BY_CONTENT:
+        return reader.format == kind
+    return True
