@@ -29,6 +29,22 @@ PREPARATION_SECTION = "models"
 REHEARSAL_SECTION = "rehearsal"
 
 
+def context_fields(request: Any, case_dir: Path | None) -> dict[str, Any]:
+    """The context fields every graph shares, from a request with `replay`, `record`, `author`,
+    `model`, `kb` and `prompts` (as `PrepareRequest` and `RehearsalRequest` have them): the
+    answer source (cassette folders made absolute; '' means CASE_DIR/cassettes), the model and
+    the knowledge and prompt folders. Raises `UserError` for two answer sources at once."""
+    source = AnswerSource.choose(
+        replay=request.replay, record=request.record, author=request.author, case_dir=case_dir
+    )
+    return {
+        **source.context_fields(),
+        "model": request.model,
+        "kb": [str(Path(p).resolve()) for p in request.kb],
+        "prompts": [str(Path(p).resolve()) for p in request.prompts],
+    }
+
+
 @dataclass
 class Wiring:
     """Everything one run needs, built once: settings, answer source, provider, prompts, KB."""

@@ -22,7 +22,7 @@ from langgraph.types import Command
 
 from negoprep.app import runs
 from negoprep.app.checkpoints import check_database, open_checkpointer
-from negoprep.app.deps import PREPARATION_SECTION, Wiring, wire
+from negoprep.app.deps import PREPARATION_SECTION, Wiring, context_fields, wire
 from negoprep.app.settings import Settings
 from negoprep.app.sources import AnswerSource
 from negoprep.errors import UserError
@@ -120,19 +120,8 @@ def plan_run(request: PrepareRequest, settings: Settings | None = None) -> Plann
     requested = request.language or settings.language
     validate_language(requested, "--language" if request.language else "NEGOPREP_LANGUAGE")
     case = load_case(case_dir, requested)
-    source = AnswerSource.choose(
-        replay=request.replay, record=request.record, author=request.author, case_dir=case_dir
-    )
-    answers = source.context_fields()
     context = PrepContext(
-        replay=answers["replay"],
-        record=answers["record"],
-        author=answers["author"],
-        model=request.model,
-        kb=[str(p.resolve()) for p in request.kb],
-        prompts=[str(p.resolve()) for p in request.prompts],
-        language=request.language,
-        review=request.review,
+        **context_fields(request, case_dir), language=request.language, review=request.review
     )
     if request.redo is not None:
         _check_redo(request)

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from negoprep.app import runs
 from negoprep.app.checkpoints import open_checkpointer
-from negoprep.app.deps import PREPARATION_SECTION, REHEARSAL_SECTION, Wiring, wire
+from negoprep.app.deps import (
+    PREPARATION_SECTION,
+    REHEARSAL_SECTION,
+    Wiring,
+    context_fields,
+    wire,
+)
 from negoprep.app.settings import Settings
 from negoprep.app.sources import AnswerSource
 from negoprep.errors import UserError
@@ -220,21 +226,7 @@ async def open_rehearsal(
         settings = settings_mod.from_env(model=request.model)
     run_dir = await resolve_run(request, settings, on_event)
     run = runs.open_run(run_dir)
-    source = AnswerSource.choose(
-        replay=request.replay,
-        record=request.record,
-        author=request.author,
-        case_dir=run.case_dir,
-    )
-    answers = source.context_fields()
-    context = RehearsalContext(
-        replay=answers["replay"],
-        record=answers["record"],
-        author=answers["author"],
-        model=request.model,
-        kb=[str(p.resolve()) for p in request.kb],
-        prompts=[str(p.resolve()) for p in request.prompts],
-    )
+    context = RehearsalContext(**context_fields(request, run.case_dir))
     wiring = wire(
         context, settings=settings, manifest_sections=(PREPARATION_SECTION, REHEARSAL_SECTION)
     )

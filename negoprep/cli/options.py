@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from pathlib import Path
+from typing import Any
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -42,6 +43,19 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder of prompt overrides, by id (repeatable; later folders win)",
     )
+
+
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags of `add_model_options` as the app layer's request fields (replay, record,
+    author, model, kb, prompts): `PrepareRequest(**model_options(args), ...)`."""
+    return {
+        "replay": args.replay,
+        "record": args.record,
+        "author": args.author,
+        "model": args.model,
+        "kb": list(args.kb),
+        "prompts": list(args.prompts),
+    }
 
 
 def model_flags(args: argparse.Namespace) -> list[str]:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options, command_line, model_flags
+from negoprep.cli.options import add_model_options, command_line, model_flags, model_options
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -63,12 +63,7 @@ def request_of(args: argparse.Namespace) -> PrepareRequest:
         out=args.out,
         resume=args.resume,
         language=args.language,
-        replay=args.replay,
-        record=args.record,
-        author=args.author,
-        model=args.model,
-        kb=list(args.kb),
-        prompts=list(args.prompts),
+        **model_options(args),
         review=args.review,
         redo=args.redo,
         note=args.note,

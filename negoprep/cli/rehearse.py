@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options, command_line, model_flags
+from negoprep.cli.options import add_model_options, command_line, model_flags, model_options
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
@@ -61,12 +61,7 @@ def run(args: argparse.Namespace) -> int:
     request = RehearsalRequest(
         target=args.target,
         session=args.session,
-        replay=args.replay,
-        record=args.record,
-        author=args.author,
-        model=args.model,
-        kb=list(args.kb),
-        prompts=list(args.prompts),
+        **model_options(args),
     )
     return asyncio.run(_rehearse(args, request))
 
