@@ -13,6 +13,7 @@ read and the work that depends on them runs again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -195,7 +196,9 @@ async def execute(
         interrupted = bool(snapshot.next) and before is not None
         unchanged = before is not None and not changed_sources(before, planned.case)
         graph_input: Any
+        reviewed = False
         if waiting is not None and unchanged:
+            reviewed = True
             graph_input = Command(resume=_corrected_profile(planned.request, run.path, waiting))
         elif interrupted and unchanged and planned.request.redo is None:
             graph_input = None
@@ -215,6 +218,9 @@ async def execute(
         snapshot = await graph.aget_state(config)
         values = snapshot.values
         waiting = review_request(snapshot)
+    if reviewed and (run.path / REVIEW_FILE).is_file():  # accepted: keep it, but not as pending
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        (run.path / REVIEW_FILE).rename(run.path / "review" / f"accepted-{stamp}.yaml")
     if waiting is not None:
         return PrepareResult(
             run_dir=run.path,
@@ -243,6 +249,14 @@ async def execute(
 
 
 REVIEW_FILE = "review/deal-profile.yaml"
+"""Where a run waiting for review keeps the deal profile to correct (it is moved to
+`review/accepted-<time>.yaml` once the run goes on with it)."""
+
+
+def pending_review(run_dir: Path) -> str | None:
+    """The deal profile (YAML text) a run waits to have reviewed, or None."""
+    path = run_dir / REVIEW_FILE
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def review_request(snapshot: Any) -> dict[str, Any] | None:

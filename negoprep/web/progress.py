@@ -109,3 +109,15 @@ def run_summary(run_dir: Path) -> RunSummary | None:
         ],
         mode=dossier.mode,
     )
+
+
+def summary_notes(run_dir: Path) -> dict[str, list[str]]:
+    """What the user changed in this run: `{"review": [...], "redo": ["agent: note", ...],
+    "earlier": [<previous dossier folders>]}` (empty lists when nothing)."""
+    dossier = Dossier.model_validate_json((run_dir / "dossier.json").read_bytes())
+    previous = run_dir / "previous"
+    return {
+        "review": list(dossier.user_changes),
+        "redo": [f"{agent}: {note}" for agent, note in dossier.notes.items()],
+        "earlier": sorted(p.name for p in previous.iterdir()) if previous.is_dir() else [],
+    }

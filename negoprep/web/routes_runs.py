@@ -6,15 +6,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import yaml
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from negoprep.agents.registry import preparation_agents
+from negoprep.app.prepare import pending_review
 from negoprep.app.runs import RunFolder
-from negoprep.errors import user_error_types
+from negoprep.errors import UserError, user_error_types
 from negoprep.web import runs_service
 from negoprep.web.app import page, state_of, templates
-from negoprep.web.progress import agent_rows, run_summary
+from negoprep.web.progress import agent_rows, run_summary, summary_notes
 
 router = APIRouter()
 EXPORT_TYPES = {
@@ -37,10 +40,14 @@ def _body_context(request: Request, run: RunFolder) -> dict[str, Any]:
     web = state_of(request)
     job = web.jobs.latest.get(run.path.name)
     summary = None if job is not None and not job.done else run_summary(run.path)
+    running = job is not None and not job.done
     return {
         "run": run,
         "name": run.path.name,
         "job": job,
+        "review": None if running else pending_review(run.path),
+        "agents": [a.name for a in preparation_agents()],
+        "notes": summary_notes(run.path) if summary is not None else {},
         "rows": agent_rows(job.events, ended=job.done) if job else [],
         "summary": summary,
         "case": web.cases.find_by_path(run.case_dir),
@@ -54,6 +61,7 @@ async def start_run(request: Request, case_id: str) -> Response:
     web = state_of(request)
     form = await request.form()
     answer = str(form.get("answer") or "")
+    review = form.get("review") == "on"
     try:
         entry = web.cases.get(case_id)
     except KeyError:
@@ -61,7 +69,7 @@ async def start_run(request: Request, case_id: str) -> Response:
     if answer == "live" and not web.settings.provider_configured:
         return RedirectResponse("/provider", status_code=303)
     try:
-        run = runs_service.start(web, entry, answer)
+        run = runs_service.start(web, entry, answer, review=review)
     except Exception as exc:
         if not runs_service.refused(exc):
             raise
@@ -111,6 +119,43 @@ async def resume_run(request: Request, name: str) -> Response:
         if not runs_service.refused(exc):
             raise
         return page(request, "error.html", status=400, title="Cannot resume", message=str(exc))
+    return RedirectResponse(f"/runs/{name}", status_code=303)
+
+
+@router.post("/runs/{name}/review")
+async def continue_review(request: Request, name: str) -> Response:
+    """Go on with the deal profile as the user corrected it (YAML, as shown on the page)."""
+    form = await request.form()
+    text = str(form.get("profile") or "")
+    try:
+        data = yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise UserError("the corrected profile must be the YAML mapping shown on the page")
+        runs_service.resume(state_of(request), name, reviewed_profile=data)
+    except yaml.YAMLError as exc:
+        return page(request, "error.html", status=400, title="Not valid YAML", message=f"{exc}")
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
+        return page(request, "error.html", status=400, title="Cannot continue", message=str(exc))
+    return RedirectResponse(f"/runs/{name}", status_code=303)
+
+
+@router.post("/runs/{name}/redo")
+async def redo_section(request: Request, name: str) -> Response:
+    """Write one agent's section again (and what depends on it), with the user's note."""
+    form = await request.form()
+    try:
+        runs_service.resume(
+            state_of(request),
+            name,
+            redo=str(form.get("agent") or ""),
+            note=str(form.get("note") or "").strip(),
+        )
+    except Exception as exc:
+        if not runs_service.refused(exc):
+            raise
+        return page(request, "error.html", status=400, title="Cannot redo", message=str(exc))
     return RedirectResponse(f"/runs/{name}", status_code=303)
 
 

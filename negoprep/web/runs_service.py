@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from negoprep.app.prepare import PrepareRequest, PrepareResult, claim_folder, execute, plan_run
 from negoprep.app.runs import RunFolder, RunFolderError, open_run
+from negoprep.errors import UserError
 from negoprep.llm.errors import describe_failure
 from negoprep.web.cases import CaseEntry
 from negoprep.web.jobs import Job
@@ -94,18 +96,49 @@ def launch(web: WebState, request: PrepareRequest) -> RunFolder:
     return run
 
 
-def start(web: WebState, entry: CaseEntry, answer: str) -> RunFolder:
-    """A new run of the case with the chosen answer source (one of `answer_options`)."""
+def start(web: WebState, entry: CaseEntry, answer: str, review: bool = False) -> RunFolder:
+    """A new run of the case with the chosen answer source (one of `answer_options`); with
+    `review`, it pauses after the extractor for the user to correct the deal profile."""
     chosen = next((o for o in answer_options(web, entry) if o.value == answer), None)
     if chosen is None:
         raise SecurityError(f"'{answer}': not one of this case's answer sources")
     replay = str(chosen.cassette) if chosen.cassette is not None else None
-    return launch(web, PrepareRequest(case_dir=entry.path, replay=replay))
+    return launch(web, PrepareRequest(case_dir=entry.path, replay=replay, review=review))
 
 
-def resume(web: WebState, name: str) -> RunFolder:
-    """Continue an interrupted, cancelled or failed run where it stopped."""
+def resume(
+    web: WebState,
+    name: str,
+    *,
+    reviewed_profile: dict[str, Any] | None = None,
+    redo: str | None = None,
+    note: str | None = None,
+) -> RunFolder:
+    """Continue an interrupted, cancelled or failed run where it stopped; or go on with the
+    user's corrected deal profile (`reviewed_profile`); or write one agent's section again
+    (`redo`, with the user's `note`). Raises the errors of `plan_run` (a correction that is
+    not a deal profile, an unknown agent) as user errors."""
     run = find_run(web, name)
     if web.jobs.running(run.path.name):
         raise RunFolderError(f"{name}: this run is running already")
-    return launch(web, PrepareRequest(resume=run.path))
+    request = PrepareRequest(
+        resume=run.path, reviewed_profile=reviewed_profile, redo=redo, note=note or None
+    )
+    if reviewed_profile is not None:
+        _check_profile(reviewed_profile)
+    return launch(web, request)
+
+
+def _check_profile(profile: dict[str, Any]) -> None:
+    """A correction must be a deal profile before the run is started with it."""
+    from pydantic import ValidationError
+
+    from negoprep.agents.extractor import DealProfile
+
+    try:
+        DealProfile.model_validate(profile)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise UserError(f"the corrected profile is not a deal profile ({problems})") from exc

@@ -251,3 +251,57 @@ def test_a_cancelled_run_stays_resumable(
                 assert (run_dir / "dossier.json").is_file()
         finally:
             release.set()
+
+
+def test_review_the_profile_then_redo_one_section(
+    tmp_path: Path, page: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factories import example_json
+    from playwright.sync_api import Page, expect
+    from served import serve
+    from stub_openai import Reply, SeenRequest, StubOpenAI
+
+    from negoprep.agents.registry import preparation_agents
+    from negoprep.reading.ingest import load_case
+
+    assert isinstance(page, Page)
+    expect.set_options(timeout=WAIT_MS)
+    case = load_case(EXAMPLE_CASE)
+    schemas = {a.schema.__name__: a.schema for a in preparation_agents()}
+
+    def answer(request: SeenRequest) -> Reply:
+        name = request.body["response_format"]["json_schema"]["name"]
+        return Reply(content=example_json(schemas[name], case, ["partial-alternatives"]))
+
+    with StubOpenAI(answer) as stub:
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "-".join(["sk", "web", "review"]))
+        for served in serve(tmp_path):
+            page.goto(served.url + "/cases/example-supplier-claim")
+            page.locator("label.choice", has_text="Live:").locator("input").check()
+            page.check("input[name=review]")
+            page.click("button:has-text('Start the preparation')")
+            editor = page.locator("#review textarea")
+            expect(editor).to_be_visible()
+            calls = [r.headers["x-negoprep-call"] for r in stub.requests]
+            assert calls == ["extractor"], "nothing else runs before the review"
+            profile = yaml.safe_load(editor.input_value())
+            profile["counterpart"] = "Velmora Trasformatori (the CFO decides)"
+            editor.fill(yaml.safe_dump(profile, allow_unicode=True))
+            shot(page, "07-review")
+            page.click("button:has-text('Continue with this profile')")
+            expect(page.locator(".status-complete")).to_be_visible()
+            expect(page.locator("#changes")).to_contain_text("counterpart:")
+            assert "the CFO decides" in str(stub.requests[1].body)
+
+            page.click("#redo summary")
+            page.select_option("#redo select[name=agent]", "counterpart")
+            page.fill("#redo input[name=note]", "Their CFO decides, not the sales director.")
+            page.click("button:has-text('Write it again')")
+            expect(page.locator("#changes")).to_contain_text(
+                "counterpart: Their CFO decides, not the sales director."
+            )
+            expect(page.locator("#changes")).to_contain_text("previous/")
+            shot(page, "08-redo")
+        redone = [r.headers["x-negoprep-call"] for r in stub.requests][4:]
+        assert sorted(redone) == ["counterpart", "synthesis"]
