@@ -17,7 +17,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from negoprep.agents import challenger, counterpart, extractor, synthesis
-from negoprep.agents.base import to_prompt_json
+from negoprep.agents.base import AgentCallFailed, to_prompt_json
 from negoprep.agents.merge import merge_profiles
 from negoprep.agents.registry import EXTRA_AGENTS, ProfileAgent
 from negoprep.graphs.context import PrepContext
@@ -28,9 +28,10 @@ from negoprep.reading.parts import estimate_tokens, render_passages, split_into_
 Update = dict[str, Any]
 
 
-def _progress(agent: str, status: str, detail: str = "") -> None:
+def _progress(agent: str, status: str, detail: str = "", reason: str = "") -> None:
     with contextlib.suppress(RuntimeError):  # outside a streamed run, progress has no reader
-        get_stream_writer()({"agent": agent, "status": status, "detail": detail})
+        event = {"agent": agent, "status": status, "detail": detail}
+        get_stream_writer()({**event, "reason": reason} if reason else event)
 
 
 async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: str = "") -> Update:
@@ -39,8 +40,11 @@ async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: st
         update = await work()
     except Exception as exc:  # an agent's failure must not lose the others' work
         reason = describe_failure(exc)
-        _progress(agent, "failed", reason)
-        return {"failures": {agent: reason}}
+        _progress(agent, "failed", detail, reason)
+        failed: Update = {"failures": {agent: reason}}
+        if isinstance(exc, AgentCallFailed):  # a failed call was still made (and billed)
+            failed["calls"] = [exc.record]
+        return failed
     _progress(agent, "finished", detail)
     return update
 
@@ -103,7 +107,10 @@ async def extract_part(part: PartInput, runtime: Runtime[PrepContext]) -> Update
     update = await _guarded(extractor.NAME, work, detail)
     if "failures" in update:
         reason = update["failures"][extractor.NAME]
-        return {"part_failures": [f"{detail or 'the case'}: {reason}"]}
+        return {
+            "part_failures": [f"{detail or 'the case'}: {reason}"],
+            "calls": update.get("calls", []),
+        }
     return update
 
 
@@ -128,7 +135,7 @@ async def merge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         [(p["scope"], p["profile"]) for p in parts],
         brief=state["case"].brief_text(),
         language=state["language"],
-        emit=lambda status, detail: _progress(extractor.NAME, status, detail),
+        emit=lambda status, detail, reason="": _progress(extractor.NAME, status, detail, reason),
     )
     reasons = [*problems, *([update["failures"][extractor.NAME]] if update else [])]
     result: Update = {"profile": profile, "calls": calls}

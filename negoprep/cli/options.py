@@ -46,11 +46,12 @@ def selected_mode(args: argparse.Namespace) -> str:
     return modes[0] if modes else "live"
 
 
-def replay_models(cassette: Path, sections: Sequence[str]) -> dict[str, str]:
-    """Agent -> model the cassette was recorded with (its manifest; later sections win).
+def replay_models(cassette: Path, sections: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Agent -> the request settings the cassette was recorded with (model, response format,
+    output limit; see `ModelConfig.request_shape`), from its manifest; later sections win.
 
-    Replay sends the same requests as the recording, so it must name the same models, whatever
-    the user's `.env` says; `--model` overrides this.
+    Replay sends the same requests as the recording, so it must use the same settings, whatever
+    the user's `.env` says; `--model` overrides the model.
     """
     from negoprep.llm.provider import AGENT_NAMES
     from negoprep.llm.recorder import MANIFEST
@@ -65,6 +66,6 @@ def replay_models(cassette: Path, sections: Sequence[str]) -> dict[str, str]:
         merged: dict[str, Any] = {}
         for section in sections:
             merged.update(data.get(section, {}))
-        return {a: str(m["model"]) for a, m in merged.items() if a in AGENT_NAMES}
+        return {a: dict(m) for a, m in merged.items() if a in AGENT_NAMES and m["model"]}
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise UserError(f"{manifest}: not a valid cassette manifest ({exc})") from exc

@@ -63,7 +63,7 @@ async def _prepare(args: argparse.Namespace) -> int:
     from negoprep.graphs.preparation import graph
     from negoprep.knowledge.base import KnowledgeBase
     from negoprep.llm.prompts import PromptLibrary
-    from negoprep.llm.provider import OpenAICompatibleProvider
+    from negoprep.llm.provider import OpenAICompatibleProvider, mask_url
     from negoprep.llm.recorder import Recorder
     from negoprep.output.dossier import assemble
     from negoprep.output.render import render_markdown
@@ -87,8 +87,7 @@ async def _prepare(args: argparse.Namespace) -> int:
     cassette = _cassette_dir(getattr(args, mode, None), case_dir) if mode != "live" else None
     if mode == "replay" and cassette is not None:
         recorded = replay_models(cassette, ["models"])
-        if not args.model:
-            cfg = cfg.with_models(recorded)
+        cfg = cfg.with_models(recorded, keep_model=bool(args.model))
     elif mode == "live" and not cfg.provider_configured:
         raise UserError(settings.NO_PROVIDER_HELP)
 
@@ -101,13 +100,19 @@ async def _prepare(args: argparse.Namespace) -> int:
     )
     args.run_dir = run_dir
     recorder = Recorder(mode, cassette) if cassette is not None and mode != "live" else None  # type: ignore[arg-type]
-    provider = OpenAICompatibleProvider(cfg.default, cfg.per_agent, recorder)
+    provider = OpenAICompatibleProvider(
+        cfg.default, cfg.per_agent, recorder, notify=progress.notice
+    )
     deps = AgentDeps(
-        models=provider, prompts=prompts, knowledge=knowledge, max_attempts=cfg.max_attempts
+        models=provider,
+        prompts=prompts,
+        knowledge=knowledge,
+        max_attempts=cfg.max_attempts,
+        replies_dir=run_dir / "replies",
     )
 
     docs = [d for d in case.documents if d.passages]
-    where = f" · {mode} {cassette}" if cassette else f" · live: {cfg.default.base_url or 'OpenAI'}"
+    where = f" · {mode} {cassette}" if cassette else f" · live: {mask_url(cfg.default.base_url)}"
     progress.say(
         f"negoprep: case '{case.name}', {len(docs)} documents, {len(case.passages)} passages{where}"
     )
@@ -154,10 +159,10 @@ async def _prepare(args: argparse.Namespace) -> int:
     write_json_atomic(run_dir / "dossier.json", dossier.model_dump(mode="json"))
     write_text_atomic(run_dir / "dossier.md", render_markdown(dossier))
     if recorder is not None and mode in ("record", "author") and cassette is not None:
-        _write_manifest(cassette, mode, models)
+        _write_manifest(cassette, mode, {a: provider.config(a).request_shape() for a in models})
     if archived:
         progress.say(f"  (the previous dossier was moved to {archived})")
-    print(summary(dossier, run_dir, progress.elapsed()))
+    print(summary(dossier, run_dir, progress.elapsed(), progress.shown))
     bad_files = any(d.status in ("unreadable", "skipped") for d in case.documents)
     return 1 if dossier.failures or dossier.part_failures or bad_files else 0
 
@@ -177,7 +182,7 @@ def _describe_mode(mode: str, cassette: Path | None, recorder: Recorder | None) 
     return text
 
 
-def _write_manifest(cassette: Path, mode: str, models: dict[str, dict[str, Any]]) -> None:
+def _write_manifest(cassette: Path, mode: str, shapes: dict[str, dict[str, Any]]) -> None:
     from negoprep.files import write_json_atomic
     from negoprep.llm.recorder import MANIFEST
 
@@ -185,9 +190,6 @@ def _write_manifest(cassette: Path, mode: str, models: dict[str, dict[str, Any]]
         "about": "Recorded LLM exchanges for negoprep. Each entry's 'source' says whether it was "
         "recorded from a live provider (and which model answered) or written by hand.",
         "source": "hand-written" if mode == "author" else "recorded",
-        "models": {
-            a: {"model": m["model"], "response_format": m["response_format"]}
-            for a, m in models.items()
-        },
+        "models": shapes,
     }
     write_json_atomic(cassette / MANIFEST, data)

@@ -16,6 +16,8 @@ class Progress:
         self.quiet = quiet
         self.started = time.perf_counter()
         self.running: dict[str, float] = {}
+        self.shown: set[str] = set()
+        """Failure reasons already said on screen (the summary does not repeat them)."""
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -40,12 +42,24 @@ class Progress:
             self.say(f"  ✓ {label} finished in {took:.1f} s")
         elif status == "failed":
             self.running.pop(key, None)
-            self.say(f"  ✗ {label} failed: {detail}")
+            reason = event.get("reason") or ""
+            self.say(f"  ✗ {label} failed: {reason}" if reason else f"  ✗ {label} failed")
+            if not self.quiet and reason:
+                self.shown.add(reason)
+
+    def notice(self, text: str) -> None:
+        """A message about a call in progress: a retry, a long wait, a fallback (thread-safe)."""
+        self.say(f"  · {text}")
 
 
-def summary(dossier: Dossier, run_dir: Path, seconds: float) -> str:
+def summary(
+    dossier: Dossier, run_dir: Path, seconds: float, shown: set[str] | frozenset[str] = frozenset()
+) -> str:
+    """The closing lines; a failure whose reason is in `shown` (said live) is not repeated."""
     g = dossier.grounding
     tin, tout = dossier.tokens()
+    requests = sum(max(c.requests, 1) for c in dossier.calls)
+    failed = sum(1 for c in dossier.calls if c.status != "ok")
     sections = {
         "brief (synthesis)": dossier.brief,
         "deal profile (extractor)": dossier.profile,
@@ -63,13 +77,17 @@ def summary(dossier: Dossier, run_dir: Path, seconds: float) -> str:
     if missing:
         lines.append(f"Sections MISSING: {', '.join(missing)}")
     for agent, reason in dossier.failures.items():
-        lines.append(f"  ✗ {agent}: {reason}")
+        lines.append(
+            f"  ✗ {agent}: failed (reason above)" if reason in shown else f"  ✗ {agent}: {reason}"
+        )
     bad_files = [d for d in dossier.case.documents if d.status in ("unreadable", "skipped")]
     for doc in bad_files:
         lines.append(f"  ✗ file {doc.path}: {doc.status}: {'; '.join(doc.problems)}")
     lines += [
         f"Citations: {g.verified} verified, {g.unverified} unverified (marked in the dossier)",
-        f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls",
+        f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls"
+        + (f" ({requests} HTTP requests)" if requests > len(dossier.calls) else "")
+        + (f", {failed} of them failed" if failed else ""),
         f"Time: {seconds:.1f} s",
         f"Mode: {dossier.mode}",
     ]

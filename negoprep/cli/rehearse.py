@@ -220,15 +220,14 @@ async def _rehearse(args: argparse.Namespace, cfg: Settings, run_dir: Path, mode
     from negoprep.graphs.rehearsal_state import RehearsalContext
     from negoprep.knowledge.base import KnowledgeBase
     from negoprep.llm.prompts import PromptLibrary
-    from negoprep.llm.provider import OpenAICompatibleProvider
+    from negoprep.llm.provider import OpenAICompatibleProvider, mask_url
     from negoprep.llm.recorder import Recorder
 
     check_session_name(args.session)
     cassette = _cassette_dir(args, mode, run_dir)
     if mode == "replay" and cassette is not None:
         recorded = replay_models(cassette, ["models", MANIFEST_SECTION])
-        if not args.model:
-            cfg = cfg.with_models(recorded)
+        cfg = cfg.with_models(recorded, keep_model=bool(args.model))
     elif mode == "live" and not cfg.provider_configured:
         raise UserError(
             settings.NO_PROVIDER_HELP.replace(
@@ -240,11 +239,20 @@ async def _rehearse(args: argparse.Namespace, cfg: Settings, run_dir: Path, mode
     knowledge = KnowledgeBase.load([*cfg.kb_dirs, *args.kb])
     prompts = PromptLibrary.load([*cfg.prompt_dirs, *args.prompts])
     recorder = Recorder(mode, cassette) if cassette is not None and mode != "live" else None  # type: ignore[arg-type]
-    provider = OpenAICompatibleProvider(cfg.default, cfg.per_agent, recorder)
-    deps = AgentDeps(
-        models=provider, prompts=prompts, knowledge=knowledge, max_attempts=cfg.max_attempts
+    provider = OpenAICompatibleProvider(
+        cfg.default,
+        cfg.per_agent,
+        recorder,
+        notify=lambda text: print(f"  · {text}", file=sys.stderr, flush=True),
     )
-    where = f"{mode} {cassette}" if cassette else f"live: {cfg.default.base_url or 'OpenAI'}"
+    deps = AgentDeps(
+        models=provider,
+        prompts=prompts,
+        knowledge=knowledge,
+        max_attempts=cfg.max_attempts,
+        replies_dir=run_dir / "replies",
+    )
+    where = f"{mode} {cassette}" if cassette else f"live: {mask_url(cfg.default.base_url)}"
     print(f"negoprep: rehearsing with the dossier in {run_dir} · {where}", file=sys.stderr)
 
     async with AsyncSqliteSaver.from_conn_string(str(run_dir / DB_FILE)) as saver:
@@ -287,11 +295,5 @@ def _update_manifest(cassette: Path, mode: str, provider: OpenAICompatibleProvid
         "recorded from a live provider (and which model answered) or written by hand.",
     )
     data.setdefault("source", "hand-written" if mode == "author" else "recorded")
-    data[MANIFEST_SECTION] = {
-        a: {
-            "model": provider.config(a).model,
-            "response_format": provider.config(a).response_format,
-        }
-        for a in REHEARSAL_AGENTS
-    }
+    data[MANIFEST_SECTION] = {a: provider.config(a).request_shape() for a in REHEARSAL_AGENTS}
     write_json_atomic(path, data)

@@ -49,7 +49,7 @@ def defaults(node: Any, path: str = "$") -> list[str]:
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.__name__)
 def test_schema_is_strict(schema: type[BaseModel]) -> None:
-    sent = response_format_for(schema, "json_schema")["json_schema"]
+    sent = response_format_for(schema, "json_schema")["response_format"]["json_schema"]
     assert sent["strict"] is True and sent["name"] == schema.__name__
     found = objects(sent["schema"])
     assert found, "the schema has objects"
