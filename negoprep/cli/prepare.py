@@ -30,6 +30,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--resume", type=Path, metavar="RUN_DIR", help="retry what failed in an earlier run"
     )
     add_model_options(p)
+    p.add_argument(
+        "--estimate",
+        action="store_true",
+        help="make no model call: print the calls, tokens and cost the run would take",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="run even if the estimate exceeds NEGOPREP_MAX_RUN_TOKENS (no question asked)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=run)
 
@@ -88,12 +98,15 @@ async def _prepare(args: argparse.Namespace) -> int:
     if mode == "replay" and cassette is not None:
         recorded = replay_models(cassette, ["models"])
         cfg = cfg.with_models(recorded, keep_model=bool(args.model))
-    elif mode == "live" and not cfg.provider_configured:
+    elif mode == "live" and not cfg.provider_configured and not args.estimate:
         raise UserError(settings.NO_PROVIDER_HELP)
 
     knowledge = KnowledgeBase.load([*cfg.kb_dirs, *args.kb])
     prompts = PromptLibrary.load([*cfg.prompt_dirs, *args.prompts])
     language = case.language(args.language or cfg.language)
+    checked = args.estimate or (cfg.max_run_tokens is not None and mode in ("live", "record"))
+    if checked and not _confirm_cost(args, cfg, case, prompts, knowledge, language):
+        return 0 if args.estimate else 2
 
     run_dir = args.resume or (
         runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name)
@@ -165,6 +178,34 @@ async def _prepare(args: argparse.Namespace) -> int:
     print(summary(dossier, run_dir, progress.elapsed(), progress.shown))
     bad_files = any(d.status in ("unreadable", "skipped") for d in case.documents)
     return 1 if dossier.failures or dossier.part_failures or bad_files else 0
+
+
+def _confirm_cost(
+    args: argparse.Namespace, cfg: Any, case: Any, prompts: Any, knowledge: Any, language: str
+) -> bool:
+    """Print the estimate for --estimate (then stop: False); otherwise True unless the run
+    exceeds NEGOPREP_MAX_RUN_TOKENS and the user does not confirm (UserError without a
+    terminal and without --yes)."""
+    from negoprep.app.estimate import estimate_run, render_estimate
+
+    run = estimate_run(case, cfg, prompts, knowledge, language)
+    if args.estimate:
+        print(render_estimate(run, cfg))
+        return False
+    if run.total_tokens <= cfg.max_run_tokens or args.yes:
+        return True
+    text = (
+        f"this run is estimated at about {run.total_tokens:,} tokens, above "
+        f"NEGOPREP_MAX_RUN_TOKENS={cfg.max_run_tokens:,} (see: negoprep prepare "
+        f"{args.case_dir} --estimate)"
+    )
+    if not sys.stdin.isatty():
+        raise UserError(f"{text}; add --yes to run it anyway")
+    answer = input(f"negoprep: {text}. Run it? [y/N] ")
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("negoprep: not run.", file=sys.stderr)
+    return False
 
 
 def _describe_mode(mode: str, cassette: Path | None, recorder: Recorder | None) -> str:

@@ -78,7 +78,9 @@ def summary(
         lines.append(f"Sections MISSING: {', '.join(missing)}")
     for agent, reason in dossier.failures.items():
         lines.append(
-            f"  ✗ {agent}: failed (reason above)" if reason in shown else f"  ✗ {agent}: {reason}"
+            f"  ✗ {agent}: failed (reason above)"
+            if any(said and said in reason for said in shown)
+            else f"  ✗ {agent}: {reason}"
         )
     bad_files = [d for d in dossier.case.documents if d.status in ("unreadable", "skipped")]
     for doc in bad_files:
