@@ -12,7 +12,7 @@ from pydantic import Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.schemas import Citation, Cited, Strict
+from negoprep.agents.schemas import Citation, Cited, Strict, cited_ids, passage_ids_in
 
 NAME = "counterpart"
 PROMPT_ID = "counterpart"
@@ -102,4 +102,5 @@ async def profile_counterpart(
         deal_profile=to_prompt_json(profile),
         documents=documents,
         language=language,
+        ids={"passage": list(dict.fromkeys([*passage_ids_in(documents), *cited_ids(profile)]))},
     )

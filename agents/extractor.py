@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured
-from negoprep.agents.schemas import Citation, Cited, Side, Strict
+from negoprep.agents.schemas import Citation, Cited, Side, Strict, passage_ids_in
 
 NAME = "extractor"
 PROMPT_ID = "extractor"
@@ -150,6 +150,7 @@ async def extract(
         documents=documents,
         scope=scope,
         language=language,
+        ids={"passage": passage_ids_in(documents)},
     )
 
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
+from negoprep.agents.schemas import cited_ids
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ProfileAgent:
             case_brief=brief,
             deal_profile=to_prompt_json(profile),
             language=language,
+            ids={"passage": cited_ids(profile)},
         )
 
 

@@ -19,7 +19,7 @@ import pytest
 from factories import assessment_data, example_json
 
 from negoprep.agents.challenger import ChallengeReport
-from negoprep.agents.coach import CRITERIA
+from negoprep.agents.coach import CRITERIA, criterion_key
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
 from negoprep.agents.synthesis import Brief
@@ -78,15 +78,14 @@ REHEARSAL_RESPONSES: dict[str, Any] = {
     "coach.debrief": {
         "summary": "A calm opening and a good question about his needs.",
         "where_it_ended": "The order of topics is agreed; the money is open.",
-        "scorecard": [
-            {
-                "criterion": c,
+        "scorecard": {
+            criterion_key(c): {
                 "score": 3,
                 "reason": f"Reason for {c}.",
                 "evidence": [{"turn": 2, "quote": "What would you need"}],
             }
             for c in CRITERIA
-        ],
+        },
         "threats": [],
         "moments": [
             {"turn": 2, "what_happened": "He named his CFO.", "why_it_mattered": "An opening."}
