@@ -153,8 +153,17 @@ def render_entries(entries: list[KnowledgeEntry]) -> str:
 
 
 async def challenge(
-    deps: AgentDeps, *, brief: str, profile: DealProfile, language: str
+    deps: AgentDeps,
+    *,
+    brief: str,
+    profile: DealProfile,
+    language: str,
+    passage_ids: list[str] | None = None,
 ) -> tuple[AgentResult[ChallengeReport], list[str]]:
+    """The challenge report, and the ids of the knowledge entries it was given.
+
+    `passage_ids`: the case's passages, which its citations may name (default: those the deal
+    profile cites). Raises what `run_structured` raises."""
     entries = retrieve(deps.knowledge, profile)
     result = await run_structured(
         deps,
@@ -166,6 +175,6 @@ async def challenge(
         deal_profile=to_prompt_json(profile),
         knowledge=render_entries(entries),
         language=language,
-        ids={"kb": [e.id for e in entries], "passage": cited_ids(profile)},
+        ids={"kb": [e.id for e in entries], "passage": passage_ids or cited_ids(profile)},
     )
     return result, [e.id for e in entries]

@@ -60,6 +60,7 @@ async def synthesise(
     deal_profile: str,
     challenge: str,
     counterpart: str,
+    further_analysis: str = "(none)",
     language: str,
 ) -> AgentResult[Brief]:
     return await run_structured(
@@ -72,5 +73,6 @@ async def synthesise(
         deal_profile=deal_profile,
         challenge=challenge,
         counterpart=counterpart,
+        further_analysis=further_analysis,
         language=language,
     )

@@ -1,31 +1,44 @@
-"""The preparation graph: case -> extractor (map over parts) -> challenger || counterpart -> synthesis.
+"""The preparation graph: read the case -> extractor (map over parts) -> analysts in parallel ->
+synthesis -> dossier.
+
+    read_case -> plan -> extract_part (Send, one per part) -> merge -> challenger  --> synthesis
+                                                                    -> counterpart -/     |
+                                                                    -> extra agents/   assemble
 
 Every agent node catches its own failure and records it in `failures`: the run goes on with what
-succeeded, and the dossier says what failed and why. Outputs already present in the input (from an
-earlier run) are reused, which is how a run resumes.
+succeeded, and the dossier says what failed and why. A run is one thread on a checkpointer, so an
+interrupted run continues where it stopped (`ainvoke(None, config)`), and a new pass on the same
+thread (`ainvoke({"case_dir": ...}, config)`) re-reads the case, keeps every output whose inputs
+have not changed, and re-runs only what failed or what depends on a changed document.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Send
+from langgraph.types import Overwrite, Send
 
 from negoprep.agents import challenger, counterpart, extractor, synthesis
 from negoprep.agents.base import AgentCallFailed, to_prompt_json
 from negoprep.agents.merge import merge_profiles
-from negoprep.agents.registry import EXTRA_AGENTS, ProfileAgent
-from negoprep.graphs.context import PrepContext
-from negoprep.graphs.state import PartInput, PrepInput, PrepState
+from negoprep.agents.registry import EXTRA_AGENTS, AgentSpec, preparation_agents
+from negoprep.graphs.context import DepsFactory, PrepContext, PrepDeps
+from negoprep.graphs.state import PartInput, PrepInput, PrepOutput, PrepState
 from negoprep.llm.errors import describe_failure
+from negoprep.output.dossier import assemble
+from negoprep.output.render import render_markdown
+from negoprep.reading.ingest import changed_sources, load_case
 from negoprep.reading.parts import estimate_tokens, render_passages, split_into_parts
 
 Update = dict[str, Any]
+Node = Callable[[PrepState, Runtime[PrepContext]], Awaitable[Update]]
 
 
 def _progress(agent: str, status: str, detail: str = "", reason: str = "") -> None:
@@ -49,101 +62,6 @@ async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: st
     return update
 
 
-async def plan(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-    """Decide how the case is read: in one call, or in parts that each fit the context budget."""
-    if state.get("profile") is not None:
-        return {"planned": []}
-    case = state["case"]
-    budget = runtime.context.deps.models.config(extractor.NAME).context_tokens
-    parts = split_into_parts(case, budget)
-    limit = runtime.context.max_parts
-    kept, dropped = parts[:limit], parts[limit:]
-    planned: list[PartInput] = []
-    for i, part in enumerate(kept, start=1):
-        planned.append(
-            PartInput(
-                index=i,
-                total=len(kept),
-                scope=part.scope(i, len(kept), case),
-                documents=render_passages(case, part.passages),
-                case=case,
-                language=state["language"],
-            )
-        )
-    unread = []
-    if dropped:
-        first, last = dropped[0].passages[0].id, dropped[-1].passages[-1].id
-        unread.append(
-            f"not read: {len(dropped)} part(s), passages {first} to {last}: the case is larger "
-            f"than {limit} extraction calls of {budget} tokens (raise NEGOPREP_MAX_PARTS or "
-            "NEGOPREP_CONTEXT_TOKENS to read it all)"
-        )
-    return {"planned": planned, "part_failures": unread}
-
-
-def route_parts(state: PrepState) -> list[Send] | str:
-    planned = state.get("planned") or []
-    if not planned:
-        return "merge"
-    return [Send("extract_part", part) for part in planned]
-
-
-async def extract_part(part: PartInput, runtime: Runtime[PrepContext]) -> Update:
-    call = extractor.NAME if part["total"] == 1 else f"{extractor.NAME}.part-{part['index']}"
-    detail = "" if part["total"] == 1 else f"part {part['index']} of {part['total']}"
-
-    async def work() -> Update:
-        result = await extractor.extract(
-            runtime.context.deps,
-            call=call,
-            brief=part["case"].brief_text(),
-            documents=part["documents"],
-            scope=part["scope"],
-            language=part["language"],
-        )
-        profile = {"index": part["index"], "scope": part["scope"], "profile": result.output}
-        return {"part_profiles": [profile], "calls": [result.record]}
-
-    update = await _guarded(extractor.NAME, work, detail)
-    if "failures" in update:
-        reason = update["failures"][extractor.NAME]
-        return {
-            "part_failures": [f"{detail or 'the case'}: {reason}"],
-            "calls": update.get("calls", []),
-        }
-    return update
-
-
-async def merge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-    """One deal profile from the parts (a reduce call when there were several)."""
-    if state.get("profile") is not None:
-        return {}
-    parts = sorted(state.get("part_profiles") or [], key=lambda p: p["index"])
-    failed = state.get("part_failures") or []
-    if not parts:
-        return {"failures": {extractor.NAME: "; ".join(failed) or "no part was extracted"}}
-    update: Update = {}
-    if failed:
-        update["failures"] = {
-            extractor.NAME: "partly failed; the profile covers only the parts read: "
-            + "; ".join(failed)
-        }
-    if len(parts) == 1:
-        return {**update, "profile": parts[0]["profile"]}
-    profile, calls, problems = await merge_profiles(
-        runtime.context.deps,
-        [(p["scope"], p["profile"]) for p in parts],
-        brief=state["case"].brief_text(),
-        language=state["language"],
-        emit=lambda status, detail, reason="": _progress(extractor.NAME, status, detail, reason),
-    )
-    reasons = [*problems, *([update["failures"][extractor.NAME]] if update else [])]
-    result: Update = {"profile": profile, "calls": calls}
-    if reasons:
-        result["failures"] = {extractor.NAME: "; ".join(reasons)}
-    return result
-
-
 def _needs_profile(agent: str, state: PrepState) -> Update | None:
     if state.get("profile") is None:
         return {
@@ -152,24 +70,11 @@ def _needs_profile(agent: str, state: PrepState) -> Update | None:
     return None
 
 
-async def challenge(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-    if state.get("challenge") is not None:
-        return {}
-    if (skip := _needs_profile(challenger.NAME, state)) is not None:
-        return skip
-    profile = state["profile"]
-    assert profile is not None
-
-    async def work() -> Update:
-        result, used = await challenger.challenge(
-            runtime.context.deps,
-            brief=state["case"].brief_text(),
-            profile=profile,
-            language=state["language"],
-        )
-        return {"challenge": result.output, "knowledge_used": used, "calls": [result.record]}
-
-    return await _guarded(challenger.NAME, work)
+def route_parts(state: PrepState) -> list[Send] | str:
+    planned = state.get("planned") or []
+    if not planned:
+        return "merge"
+    return [Send("extract_part", part) for part in planned]
 
 
 def counterpart_documents(state: PrepState, budget_tokens: int) -> str:
@@ -182,111 +87,288 @@ def counterpart_documents(state: PrepState, budget_tokens: int) -> str:
     )
 
 
-async def simulate_counterpart(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-    if state.get("counterpart") is not None:
-        return {}
-    if (skip := _needs_profile(counterpart.NAME, state)) is not None:
-        return skip
-    profile = state["profile"]
-    assert profile is not None
-    deps = runtime.context.deps
-    documents = counterpart_documents(state, deps.models.config(counterpart.NAME).context_tokens)
+class Preparation:
+    """The graph's nodes, bound to the factory that gives them their dependencies."""
 
-    async def work() -> Update:
-        result = await counterpart.profile_counterpart(
-            deps,
-            brief=state["case"].brief_text(),
-            profile=profile,
-            documents=documents,
-            language=state["language"],
-        )
-        return {"counterpart": result.output, "calls": [result.record]}
+    def __init__(self, deps_for: DepsFactory, agents: Sequence[AgentSpec]) -> None:
+        self.deps_for = deps_for
+        self.agents = tuple(agents)
+        self.extras = tuple(a for a in agents if a.phase == "analyse" and a.name not in _BUILTIN)
 
-    return await _guarded(counterpart.NAME, work)
+    def deps(self, runtime: Runtime[PrepContext]) -> PrepDeps:
+        return self.deps_for(runtime.context or PrepContext())
 
+    async def read_case(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        """Read the case folder; if a document changed since the last pass, forget what
+        depends on it. Raises `negoprep.reading.ingest.CaseError` for an unusable folder."""
+        case = await asyncio.to_thread(load_case, Path(state["case_dir"]))
+        language = case.language((runtime.context or PrepContext()).language)
+        update: Update = {
+            "case": case,
+            "language": language,
+            "reread": [],
+            "failures": Overwrite({}),
+            "part_failures": Overwrite([]),
+        }
+        previous = state.get("case")
+        if previous is None:
+            return update
+        changed = changed_sources(previous, case)
+        if language != state.get("language"):
+            changed.append(f"language: {state.get('language')} -> {language}")
+        if changed or extractor.NAME in (state.get("failures") or {}):
+            # Everything rests on the deal profile: re-extract what is missing (all of it if a
+            # document changed), then every analysis runs again on the new profile.
+            update |= {a.key: None for a in self.agents if a.name in _BUILTIN}
+            update |= {"extras": Overwrite({}), "knowledge_used": [], "reread": changed}
+        if changed:
+            update["part_profiles"] = Overwrite([])
+        return update
 
-async def synthesise(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-    if state.get("brief") is not None:
-        return {}
-    missing = [
-        name
-        for name, key in (
-            ("extractor", "profile"),
-            ("challenger", "challenge"),
-            ("counterpart", "counterpart"),
-        )
-        if state.get(key) is None
-    ]
-    if missing:
-        reason = f"skipped: needs the output of {', '.join(missing)}, which failed"
-        return {"failures": {synthesis.NAME: reason}}
-    profile, report, other = state["profile"], state["challenge"], state["counterpart"]
-    assert profile is not None and report is not None and other is not None
+    async def plan(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        """Decide how the case is read: in one call, or in parts that each fit the budget."""
+        if state.get("profile") is not None:
+            return {"planned": []}
+        deps = self.deps(runtime)
+        case = state["case"]
+        budget = deps.agents.models.config(extractor.NAME).context_tokens
+        parts = split_into_parts(case, budget)
+        limit = deps.max_parts
+        kept, dropped = parts[:limit], parts[limit:]
+        planned = [
+            PartInput(
+                index=i,
+                total=len(kept),
+                scope=part.scope(i, len(kept), case),
+                documents=render_passages(case, part.passages),
+                case_brief=case.brief_text(),
+                language=state["language"],
+            )
+            for i, part in enumerate(kept, start=1)
+        ]
+        unread = []
+        if dropped:
+            first, last = dropped[0].passages[0].id, dropped[-1].passages[-1].id
+            unread.append(
+                f"not read: {len(dropped)} part(s), passages {first} to {last}: the case is larger "
+                f"than {limit} extraction calls of {budget} tokens (raise NEGOPREP_MAX_PARTS or "
+                "NEGOPREP_CONTEXT_TOKENS to read it all)"
+            )
+        # Parts finished in an earlier pass over the same documents are kept, not redone.
+        done = {p["index"] for p in state.get("part_profiles") or []}
+        return {"planned": [p for p in planned if p["index"] not in done], "part_failures": unread}
 
-    async def work() -> Update:
-        result = await synthesis.synthesise(
-            runtime.context.deps,
-            brief=state["case"].brief_text(),
-            deal_profile=to_prompt_json(profile),
-            challenge=to_prompt_json(report),
-            counterpart=to_prompt_json(other),
-            language=state["language"],
-        )
-        return {"brief": result.output, "calls": [result.record]}
+    async def extract_part(self, part: PartInput, runtime: Runtime[PrepContext]) -> Update:
+        call = extractor.NAME if part["total"] == 1 else f"{extractor.NAME}.part-{part['index']}"
+        detail = "" if part["total"] == 1 else f"part {part['index']} of {part['total']}"
 
-    return await _guarded(synthesis.NAME, work)
+        async def work() -> Update:
+            result = await extractor.extract(
+                self.deps(runtime).agents,
+                call=call,
+                brief=part["case_brief"],
+                documents=part["documents"],
+                scope=part["scope"],
+                language=part["language"],
+            )
+            profile = {"index": part["index"], "scope": part["scope"], "profile": result.output}
+            return {"part_profiles": [profile], "calls": [result.record]}
 
+        update = await _guarded(extractor.NAME, work, detail)
+        if "failures" in update:
+            reason = update["failures"][extractor.NAME]
+            return {
+                "part_failures": [f"{detail or 'the case'}: {reason}"],
+                "calls": update.get("calls", []),
+            }
+        return update
 
-def extra_node(
-    agent: ProfileAgent,
-) -> Callable[[PrepState, Runtime[PrepContext]], Awaitable[Update]]:
-    """The graph node of an additional agent registered in `negoprep.agents.registry`."""
-
-    async def node(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-        if agent.name in (state.get("extras") or {}):
+    async def merge(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        """One deal profile from the parts (a reduce call when there were several)."""
+        if state.get("profile") is not None:
             return {}
-        if (skip := _needs_profile(agent.name, state)) is not None:
+        parts = sorted(state.get("part_profiles") or [], key=lambda p: p["index"])
+        failed = state.get("part_failures") or []
+        if not parts:
+            reason = "; ".join(failed) or "no part was extracted"
+            return {"planned": [], "failures": {extractor.NAME: reason}}
+        partly = (
+            "partly failed; the profile covers only the parts read: " + "; ".join(failed)
+            if failed
+            else ""
+        )
+        # The parts' text has been sent; later checkpoints need not keep a copy of it.
+        done: Update = {"planned": []}
+        if len(parts) == 1:
+            single: Update = {**done, "profile": parts[0]["profile"]}
+            return single | ({"failures": {extractor.NAME: partly}} if partly else {})
+        profile, calls, problems = await merge_profiles(
+            self.deps(runtime).agents,
+            [(p["scope"], p["profile"]) for p in parts],
+            brief=state["case"].brief_text(),
+            language=state["language"],
+            emit=lambda status, detail, reason="": _progress(
+                extractor.NAME, status, detail, reason
+            ),
+        )
+        reasons = [*problems, *([partly] if partly else [])]
+        result: Update = {**done, "profile": profile, "calls": calls}
+        if reasons:
+            result["failures"] = {extractor.NAME: "; ".join(reasons)}
+        return result
+
+    async def challenge(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        if state.get("challenge") is not None:
+            return {}
+        if (skip := _needs_profile(challenger.NAME, state)) is not None:
             return skip
         profile = state["profile"]
         assert profile is not None
 
         async def work() -> Update:
-            result = await agent.run(
-                runtime.context.deps,
+            result, used = await challenger.challenge(
+                self.deps(runtime).agents,
                 brief=state["case"].brief_text(),
                 profile=profile,
+                passage_ids=[p.id for p in state["case"].passages],
                 language=state["language"],
             )
-            return {"extras": {agent.name: result.output}, "calls": [result.record]}
+            return {"challenge": result.output, "knowledge_used": used, "calls": [result.record]}
 
-        return await _guarded(agent.name, work)
+        return await _guarded(challenger.NAME, work)
 
-    return node
+    async def simulate_counterpart(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        if state.get("counterpart") is not None:
+            return {}
+        if (skip := _needs_profile(counterpart.NAME, state)) is not None:
+            return skip
+        profile = state["profile"]
+        assert profile is not None
+        deps = self.deps(runtime).agents
+        budget = deps.models.config(counterpart.NAME).context_tokens
+        documents = counterpart_documents(state, budget)
+
+        async def work() -> Update:
+            result = await counterpart.profile_counterpart(
+                deps,
+                brief=state["case"].brief_text(),
+                profile=profile,
+                passage_ids=[p.id for p in state["case"].passages],
+                documents=documents,
+                language=state["language"],
+            )
+            return {"counterpart": result.output, "calls": [result.record]}
+
+        return await _guarded(counterpart.NAME, work)
+
+    def extra_node(self, agent: AgentSpec) -> Node:
+        """The graph node of an additional agent registered in `agents.registry`."""
+
+        async def node(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+            if agent.name in (state.get("extras") or {}):
+                return {}
+            if (skip := _needs_profile(agent.name, state)) is not None:
+                return skip
+            profile = state["profile"]
+            assert profile is not None
+
+            async def work() -> Update:
+                result = await agent.run(
+                    self.deps(runtime).agents,
+                    brief=state["case"].brief_text(),
+                    profile=profile,
+                    language=state["language"],
+                    passage_ids=[p.id for p in state["case"].passages],
+                )
+                return {"extras": {agent.name: result.output}, "calls": [result.record]}
+
+            return await _guarded(agent.name, work)
+
+        return node
+
+    async def synthesise(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        if state.get("brief") is not None:
+            return {}
+        extras = state.get("extras") or {}
+        needed = [
+            (spec.name, state.get(spec.key) if spec.state_key else extras.get(spec.name))
+            for spec in self.agents
+            if spec.name == extractor.NAME or spec.feeds_synthesis
+        ]
+        missing = [name for name, output in needed if output is None]
+        if missing:
+            reason = f"skipped: needs the output of {', '.join(missing)}, which failed"
+            return {"failures": {synthesis.NAME: reason}}
+        profile, report, other = state["profile"], state["challenge"], state["counterpart"]
+        assert profile is not None and report is not None and other is not None
+        further = [
+            f"### {spec.title}\n{to_prompt_json(extras[spec.name])}"
+            for spec in self.extras
+            if spec.feeds_synthesis
+        ]
+
+        async def work() -> Update:
+            result = await synthesis.synthesise(
+                self.deps(runtime).agents,
+                brief=state["case"].brief_text(),
+                deal_profile=to_prompt_json(profile),
+                challenge=to_prompt_json(report),
+                counterpart=to_prompt_json(other),
+                further_analysis="\n\n".join(further) or "(none)",
+                language=state["language"],
+            )
+            return {"brief": result.output, "calls": [result.record]}
+
+        return await _guarded(synthesis.NAME, work)
+
+    async def write_dossier(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        """The dossier as data and as Markdown, from everything the run has (no model call)."""
+        deps = self.deps(runtime)
+        dossier = assemble(
+            dict(state),
+            knowledge=deps.agents.knowledge,
+            prompts=deps.agents.prompts,
+            models={a.name: deps.model_info(a.name) for a in self.agents},
+            mode=deps.describe_source(),
+            extra_agents=self.extras,
+        )
+        return {"dossier": dossier.model_dump(mode="json"), "dossier_md": render_markdown(dossier)}
+
+
+_BUILTIN = {extractor.NAME, challenger.NAME, counterpart.NAME, synthesis.NAME}
 
 
 def build(
-    extra_agents: Sequence[ProfileAgent] = EXTRA_AGENTS,
-) -> StateGraph[PrepState, PrepContext, PrepInput, PrepState]:
-    """The graph; `extra_agents` run beside the challenger and the counterpart simulator."""
-    builder = StateGraph(PrepState, context_schema=PrepContext, input_schema=PrepInput)
-    builder.add_node("plan", plan)
+    deps_for: DepsFactory, extra_agents: Sequence[AgentSpec] = EXTRA_AGENTS
+) -> StateGraph[PrepState, PrepContext, PrepInput, PrepOutput]:
+    """The uncompiled graph; `deps_for` turns a run's `PrepContext` into its dependencies.
+
+    `extra_agents` run beside the challenger and the counterpart simulator. Compile it with a
+    checkpointer (`negoprep.app.checkpoints`) to make runs durable, or without one.
+    """
+    nodes = Preparation(deps_for, preparation_agents(extra_agents))
+    builder = StateGraph(
+        PrepState, context_schema=PrepContext, input_schema=PrepInput, output_schema=PrepOutput
+    )
+    builder.add_node("read_case", nodes.read_case)
+    builder.add_node("plan", nodes.plan)
     # The node reads a PartInput (sent by `route_parts`), not the graph state.
-    builder.add_node("extract_part", cast(Any, extract_part), input_schema=PartInput)
-    builder.add_node("merge", merge)
-    builder.add_node("challenger", challenge)
-    builder.add_node("counterpart", simulate_counterpart)
-    builder.add_node("synthesis", synthesise)
-    builder.add_edge(START, "plan")
+    builder.add_node("extract_part", cast(Any, nodes.extract_part), input_schema=PartInput)
+    builder.add_node("merge", nodes.merge)
+    builder.add_node(challenger.NAME, nodes.challenge)
+    builder.add_node(counterpart.NAME, nodes.simulate_counterpart)
+    builder.add_node(synthesis.NAME, nodes.synthesise)
+    builder.add_node("write_dossier", nodes.write_dossier)
+    builder.add_edge(START, "read_case")
+    builder.add_edge("read_case", "plan")
     builder.add_conditional_edges("plan", route_parts, ["extract_part", "merge"])
     builder.add_edge("extract_part", "merge")
-    builder.add_edge("merge", "challenger")
-    builder.add_edge("merge", "counterpart")
-    for agent in extra_agents:
-        builder.add_node(agent.name, cast(Any, extra_node(agent)))
-        builder.add_edge("merge", agent.name)
-    builder.add_edge(["challenger", "counterpart", *(a.name for a in extra_agents)], "synthesis")
-    builder.add_edge("synthesis", END)
+    analysts = [challenger.NAME, counterpart.NAME, *(a.name for a in nodes.extras)]
+    for agent in nodes.extras:
+        builder.add_node(agent.name, cast(Any, nodes.extra_node(agent)))
+    for name in analysts:
+        builder.add_edge("merge", name)
+    builder.add_edge(analysts, synthesis.NAME)
+    builder.add_edge(synthesis.NAME, "write_dossier")
+    builder.add_edge("write_dossier", END)
     return builder
-
-
-graph = build().compile(name="preparation")

@@ -12,6 +12,7 @@ checkpointer keeps one thread per session, so a session can be resumed after a r
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -22,12 +23,14 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from negoprep.agents import coach, roleplay, roleplay_rules
+from negoprep.agents.base import AgentDeps
 from negoprep.agents.counterpart import Persona
 from negoprep.graphs.rehearsal_state import (
     DebriefData,
     ExchangeData,
     HintData,
     RehearsalContext,
+    RehearsalDepsFactory,
     RehearsalInput,
     RehearsalState,
 )
@@ -178,14 +181,16 @@ def after_retry(state: RehearsalState) -> Literal["assess", "listen"]:
     return "assess" if state.get("pending") else "listen"
 
 
-async def assess(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Update:
+async def assess(
+    state: RehearsalState, runtime: Runtime[RehearsalContext], deps: AgentDeps
+) -> Update:
     if state.get("pending_assessment"):
         return {}
     setup = state["setup"]
     _emit("status", text=f"{setup['speaker']} is listening…")
     try:
         result = await roleplay.assess(
-            runtime.context.deps,
+            deps,
             call=f"{state['pending_label']}.assess",
             persona=Persona.model_validate(setup["persona"]),
             situation=setup["situation"],
@@ -205,7 +210,9 @@ def after_model_call(state: RehearsalState) -> Literal["reply", "listen"]:
     return "listen" if state.get("error") else "reply"
 
 
-async def reply(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Update:
+async def reply(
+    state: RehearsalState, runtime: Runtime[RehearsalContext], deps: AgentDeps
+) -> Update:
     setup = state["setup"]
     exchanges = list(state.get("exchanges") or [])
     turn = len(exchanges) + 1
@@ -217,7 +224,7 @@ async def reply(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Up
     _emit("reply-start", speaker=setup["speaker"], turn=turn)
     try:
         result = await roleplay.reply(
-            runtime.context.deps,
+            deps,
             call=f"{state['pending_label']}.reply",
             character=setup["character"],
             situation=setup["situation"],
@@ -250,14 +257,16 @@ async def reply(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Up
     }
 
 
-async def hint(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Update:
+async def hint(
+    state: RehearsalState, runtime: Runtime[RehearsalContext], deps: AgentDeps
+) -> Update:
     setup = state["setup"]
     count = (state.get("hint_count") or 0) + 1
     label = f"coach.hint-{count}"
     _emit("status", text="The coach is thinking…")
     try:
         result, used = await coach.hint(
-            runtime.context.deps,
+            deps,
             call=label,
             case_brief=setup["case_brief"],
             preparation=setup["preparation"],
@@ -281,7 +290,9 @@ async def hint(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Upd
     }
 
 
-async def debrief(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Update:
+async def debrief(
+    state: RehearsalState, runtime: Runtime[RehearsalContext], deps: AgentDeps
+) -> Update:
     setup = state["setup"]
     exchanges = state.get("exchanges") or []
     if not exchanges:
@@ -293,7 +304,7 @@ async def debrief(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> 
     _emit("status", text="The coach is reviewing the transcript…")
     try:
         result, used = await coach.debrief(
-            runtime.context.deps,
+            deps,
             call=label,
             case_brief=setup["case_brief"],
             preparation=setup["preparation"],
@@ -315,7 +326,7 @@ async def debrief(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> 
         result.output,
         {ex["turn"]: ex["user"] for ex in exchanges},
         threats,
-        list(runtime.context.deps.knowledge.entries),
+        list(deps.knowledge.entries),
     )
     data = DebriefData(
         after_turn=len(exchanges),
@@ -355,17 +366,37 @@ async def end(state: RehearsalState) -> Update:
     return {"ended": True}
 
 
-def build() -> StateGraph[RehearsalState, RehearsalContext, RehearsalInput, RehearsalState]:
+ModelNode = Callable[[RehearsalState, Runtime[RehearsalContext], AgentDeps], Awaitable[Update]]
+
+
+def _with_deps(node: ModelNode, deps_for: RehearsalDepsFactory) -> Any:
+    """A node that calls a model, given the dependencies of the run's context."""
+
+    async def bound(state: RehearsalState, runtime: Runtime[RehearsalContext]) -> Update:
+        return await node(state, runtime, deps_for(runtime.context or RehearsalContext()))
+
+    bound.__name__ = node.__name__
+    return bound
+
+
+def build(
+    deps_for: RehearsalDepsFactory,
+) -> StateGraph[RehearsalState, RehearsalContext, RehearsalInput, RehearsalState]:
+    """The uncompiled graph; `deps_for` turns a session's `RehearsalContext` into the agents'
+    dependencies (the application layer's in the CLI, web app and server; scripted in tests)."""
     builder = StateGraph(
         RehearsalState, context_schema=RehearsalContext, input_schema=RehearsalInput
     )
     builder.add_node("open", open_session)
     builder.add_node("listen", listen)
     builder.add_node("retry", retry)
-    builder.add_node("assess", assess)
-    builder.add_node("reply", reply)
-    builder.add_node("hint", hint)
-    builder.add_node("debrief", debrief)
+    for name, model_node in (
+        ("assess", assess),
+        ("reply", reply),
+        ("hint", hint),
+        ("debrief", debrief),
+    ):
+        builder.add_node(name, _with_deps(model_node, deps_for))
     builder.add_node("undo", undo)
     builder.add_node("end", end)
     builder.add_edge(START, "open")
@@ -383,7 +414,7 @@ def build() -> StateGraph[RehearsalState, RehearsalContext, RehearsalInput, Rehe
 
 
 def compile_rehearsal(
-    checkpointer: BaseCheckpointSaver[Any],
+    checkpointer: BaseCheckpointSaver[Any], deps_for: RehearsalDepsFactory
 ) -> CompiledStateGraph[RehearsalState, RehearsalContext, RehearsalInput, RehearsalState]:
-    """The graph with its checkpointer: one thread per session (`thread_id` = session name)."""
-    return build().compile(checkpointer=checkpointer, name="rehearsal")
+    """The graph with its checkpointer: one thread per session."""
+    return build(deps_for).compile(checkpointer=checkpointer, name="rehearsal")

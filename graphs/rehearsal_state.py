@@ -11,7 +11,7 @@ if the dossier is later regenerated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -20,15 +20,20 @@ from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
 from negoprep.agents.synthesis import Brief
+from negoprep.graphs.context import ModelContext
 
 
-@dataclass
-class RehearsalContext:
-    """Handed to the graph's runs (`context=`); tests pass scripted models through it."""
+@dataclass(kw_only=True)
+class RehearsalContext(ModelContext):
+    """A session's run context: plain JSON (answer source, models, folders), so the LangGraph
+    server can pass it; the graph's `RehearsalDepsFactory` turns it into live objects."""
 
-    deps: AgentDeps
     verbatim_exchanges: int = 12
     """Exchanges shown word for word in prompts; older ones are summarised in one line each."""
+
+
+RehearsalDepsFactory = Callable[[RehearsalContext], AgentDeps]
+"""Builds (or returns cached) the agents' dependencies for a session's context."""
 
 
 class Setup(TypedDict):

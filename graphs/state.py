@@ -1,9 +1,14 @@
-"""The preparation graph's state, input and output."""
+"""The preparation graph's state, input and output.
+
+Input: `{"case_dir": "<path>"}` (the API the LangGraph server exposes; keep the name). Output:
+`dossier` (the content of dossier.json) and `dossier_md` (its Markdown). In between, every
+agent's output under the state key the agent table gives it (`negoprep.agents.registry`).
+"""
 
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel
 
@@ -24,22 +29,16 @@ def merge_extras(left: dict[str, BaseModel], right: dict[str, BaseModel]) -> dic
     return {**(left or {}), **(right or {})}
 
 
-class PrepInput(TypedDict, total=False):
-    case: Case
-    """The ingested case (brief, documents, passages)."""
-    language: str
-    """The language the dossier is written in (a name such as 'English', or a description)."""
-    profile: DealProfile | None
-    """Given when resuming: a deal profile from an earlier run is reused, not extracted again."""
-    challenge: ChallengeReport | None
-    """Given when resuming: reused."""
-    knowledge_used: list[str]
-    counterpart: CounterpartProfile | None
-    """Given when resuming: reused."""
-    brief: Brief | None
-    """Given when resuming: reused."""
-    extras: Annotated[dict[str, BaseModel], merge_extras]
-    """Outputs of the additional agents registered in `negoprep.agents.registry`, by agent name."""
+class PrepInput(TypedDict):
+    case_dir: str
+    """The case folder (absolute, or relative to the process's working folder)."""
+
+
+class PrepOutput(TypedDict, total=False):
+    dossier: dict[str, Any]
+    """The dossier as data: the content of dossier.json."""
+    dossier_md: str
+    """The dossier as Markdown: the content of dossier.md."""
 
 
 class PartProfile(TypedDict):
@@ -49,22 +48,38 @@ class PartProfile(TypedDict):
 
 
 class PartInput(TypedDict):
+    """What one extraction call over a part of the case is sent (by `Send`)."""
+
     index: int
     total: int
     scope: str
     documents: str
-    case: Case
+    case_brief: str
     language: str
 
 
-class PrepState(PrepInput, total=False):
+class PrepState(PrepInput, PrepOutput, total=False):
+    case: Case
+    """The case as read for this pass (documents, passages, content hashes of the files)."""
+    reread: list[str]
+    """Files new, changed or removed since the previous pass of this run (then re-extracted)."""
+    language: str
+    """The language the dossier is written in (a name such as 'English')."""
     planned: list[PartInput]
     """The parts the case is read in (one when it fits a single extraction call)."""
     part_profiles: Annotated[list[PartProfile], operator.add]
     """Deal profiles of the parts of a case too large for one extraction call."""
     part_failures: Annotated[list[str], operator.add]
     """Parts that could not be extracted, with the reason."""
+    profile: DealProfile | None
+    challenge: ChallengeReport | None
+    counterpart: CounterpartProfile | None
+    brief: Brief | None
+    """The one-page brief (the synthesis)."""
+    knowledge_used: list[str]
+    extras: Annotated[dict[str, BaseModel], merge_extras]
+    """Outputs of the additional agents registered in `agents.registry`, by agent name."""
     calls: Annotated[list[CallRecord], operator.add]
-    """Every model call made: which agent, model, prompt version, tokens, time."""
+    """Every model call made, over every pass of the run: agent, model, prompt, tokens, time."""
     failures: Annotated[dict[str, str], merge_failures]
-    """Agent name -> why it failed or was skipped."""
+    """Agent name -> why it failed or was skipped (this pass)."""

@@ -90,24 +90,15 @@ async def run_one(size: str) -> dict[str, object]:
     from fakes import ScriptedProvider
 
     from negoprep.agents.base import AgentDeps
-    from negoprep.agents.challenger import ChallengeReport
-    from negoprep.agents.counterpart import CounterpartProfile
-    from negoprep.agents.extractor import DealProfile
-    from negoprep.agents.synthesis import Brief
-    from negoprep.graphs.context import PrepContext
-    from negoprep.graphs.preparation import graph
+    from negoprep.agents.registry import preparation_agents
+    from negoprep.app.checkpoints import DB_FILE, open_checkpointer
+    from negoprep.graphs.context import PrepDeps
+    from negoprep.graphs.preparation import build
     from negoprep.knowledge.base import KnowledgeBase
     from negoprep.llm.prompts import PromptLibrary
-    from negoprep.output.dossier import assemble
-    from negoprep.output.render import render_markdown
     from negoprep.reading.ingest import load_case
 
-    schemas = {
-        "extractor": DealProfile,
-        "challenger": ChallengeReport,
-        "counterpart": CounterpartProfile,
-        "synthesis": Brief,
-    }
+    schemas = {a.name: a.schema for a in preparation_agents()}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "case"
         make_case(root, size)
@@ -123,15 +114,29 @@ async def run_one(size: str) -> dict[str, object]:
             return replies[agent]
 
         provider = ScriptedProvider(respond)
-        kb = KnowledgeBase.load()
-        prompts = PromptLibrary.load()
-        deps = AgentDeps(models=provider, prompts=prompts, knowledge=kb)
-        state = await graph.ainvoke(
-            {"case": case, "language": "English"}, context=PrepContext(deps=deps)
+        deps = PrepDeps(
+            agents=AgentDeps(
+                models=provider, prompts=PromptLibrary.load(), knowledge=KnowledgeBase.load()
+            )
         )
-        dossier = assemble(dict(state), knowledge=kb, prompts=prompts, models={}, mode="bench")
-        markdown = render_markdown(dossier)
+        run_dir = Path(tmp) / "run"
+        run_dir.mkdir()
+        graph_started = time.perf_counter()
+        # As a user's run: one thread on the run folder's SQLite checkpointer, saved every step.
+        async with open_checkpointer(run_dir) as saver:
+            graph = build(lambda context: deps).compile(checkpointer=saver)
+            config: dict[str, object] = {"configurable": {"thread_id": "bench"}}
+            await graph.ainvoke({"case_dir": str(root)}, config, durability="sync")  # type: ignore[arg-type]
+            state = dict((await graph.aget_state(config)).values)  # type: ignore[arg-type]
+        markdown = state["dossier_md"]
+        graph_s = time.perf_counter() - graph_started
         total_s = time.perf_counter() - started
+        checkpoint_mb = (run_dir / DB_FILE).stat().st_size / 1e6
+        read_passages = sum(
+            str(c.messages[-1].content).count("\n[")
+            for c in provider.history
+            if c.agent == "extractor" and ".merge" not in c.call
+        )
         prompt_chars = max(sum(len(str(m.content)) for m in c.messages) for c in provider.history)
     return {
         "size": size,
@@ -139,10 +144,11 @@ async def run_one(size: str) -> dict[str, object]:
         "passages": len(case.passages),
         "model_calls": len(provider.history),
         "largest_prompt_kchars": round(prompt_chars / 1000, 1),
-        "unread_passages": len(case.passages)
-        - sum(part["documents"].count("\n[") for part in state.get("planned", [])),
+        "unread_passages": len(case.passages) - read_passages,
         "read_s": round(read_s, 2),
+        "graph_s": round(graph_s, 2),
         "total_s": round(total_s, 2),
+        "checkpoints_mb": round(checkpoint_mb, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "dossier_kchars": round(len(markdown) / 1000, 1),
     }

@@ -7,6 +7,7 @@ literals with their first choice, citations with a real passage and a verbatim q
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -54,9 +55,32 @@ def build(
 
 
 def example_json(
-    model: type[BaseModel], case: Case, kb_ids: Sequence[str] = ("partial-alternatives",)
+    model: type[BaseModel],
+    case: Case,
+    kb_ids: Sequence[str] = ("partial-alternatives",),
+    messages: Sequence[Any] = (),
 ) -> str:
+    """A valid reply; given the request's `messages`, it cites only what the prompt offers:
+    the passages of its documents (an extraction part) and its knowledge entries, which the
+    schema sent with the request makes enums."""
+    if messages:
+        kb_ids = given_kb_ids(messages, kb_ids)
+        shown = set(given_passage_ids(messages))
+        if shown:
+            case = case.model_copy(update={"passages": [p for p in case.passages if p.id in shown]})
     return model.model_validate(build(model, case, kb_ids)).model_dump_json()
+
+
+def _text(messages: Sequence[Any]) -> str:
+    return "\n".join(
+        str(m.get("content", "")) if isinstance(m, dict) else str(getattr(m, "content", m))
+        for m in messages
+    )
+
+
+def given_passage_ids(messages: Sequence[Any]) -> list[str]:
+    """The passages whose text a prompt shows (lines ``[id] text``)."""
+    return re.findall(r"^\[([^\]\s]+)\] ", _text(messages), flags=re.MULTILINE)
 
 
 def assessment_data(
@@ -77,3 +101,14 @@ def assessment_data(
     }
     data.update(extra)
     return data
+
+
+def given_kb_ids(
+    messages: Sequence[Any], default: Sequence[str] = ("partial-alternatives",)
+) -> list[str]:
+    """The knowledge entries a prompt gave (its ``### [id] title`` headings), else `default`.
+
+    Replies must cite those: they are an enum in the schema the model receives, as a model under
+    strict structured output would obey."""
+    found = re.findall(r"^### \[([^\]]+)\]", _text(messages), flags=re.MULTILINE)
+    return found[:1] or list(default)

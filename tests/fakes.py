@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from negoprep.llm.compat import Usage
 from negoprep.llm.provider import ModelConfig
@@ -41,6 +43,15 @@ class ScriptedProvider:
     config_overrides: dict[str, ModelConfig] = field(default_factory=dict)
     history: list[Call] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    meet: set[str] = field(default_factory=set)
+    """Calls that must all be in flight at once: each waits for the others before answering,
+    and fails (`TimeoutError`) if they never are (a barrier, not a sleep)."""
+    _barrier: asyncio.Barrier | None = None
+
+    def barrier(self) -> asyncio.Barrier:
+        if self._barrier is None:
+            self._barrier = asyncio.Barrier(len(self.meet))
+        return self._barrier
 
     def config(self, agent: str) -> ModelConfig:
         return self.config_overrides.get(agent, ModelConfig(model=f"scripted-{agent}"))
@@ -105,8 +116,30 @@ class ScriptedChatModel(BaseChatModel):
         record = Call(self.agent, self.call, list(messages), dict(kwargs), time.perf_counter())
         self.provider.history.append(record)
         try:
+            if self.call in self.provider.meet:
+                await asyncio.wait_for(self.provider.barrier().wait(), timeout=20)
             if self.provider.delay:
                 await asyncio.sleep(self.provider.delay)
             return self._reply(messages)
         finally:
             record.ended = time.perf_counter()
+
+
+async def run_preparation(
+    deps: Any,
+    case_dir: Path,
+    *,
+    extra_agents: Sequence[Any] = (),
+    saver: BaseCheckpointSaver[str] | None = None,
+    config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run the preparation graph with `deps` (a `PrepDeps`) on `case_dir`; return its whole
+    final state (from the checkpointer: the graph's output is only the dossier)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from negoprep.graphs.preparation import build
+
+    graph = build(lambda context: deps, extra_agents).compile(checkpointer=saver or InMemorySaver())
+    cfg: Any = {"configurable": {"thread_id": "run"}, **(config or {})}
+    await graph.ainvoke({"case_dir": str(case_dir)}, cfg)
+    return dict((await graph.aget_state(cfg)).values)

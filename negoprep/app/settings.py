@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from negoprep.llm.formats import FORMATS, ResponseFormat
-from negoprep.llm.provider import AGENT_NAMES, ModelConfig
+from negoprep.llm.provider import ModelConfig
 
 DEFAULT_MODEL = "gpt-4.1"
 ENV_FILE = ".env"
@@ -109,12 +109,13 @@ class _EnvBase(BaseSettings):
     prompts_dirs: str | None = None
     runs_dir: str = "runs"
     language: str | None = None
+    database_url: str | None = None
 
 
 def _agent_names() -> list[str]:
-    from negoprep.agents.registry import EXTRA_AGENTS
+    from negoprep.agents.registry import agent_names
 
-    return [*AGENT_NAMES, *(a.name for a in EXTRA_AGENTS)]
+    return list(agent_names())
 
 
 def _env_model() -> type[_EnvBase]:
@@ -174,6 +175,9 @@ class Settings:
     """Price per million prompt tokens, for the estimate (None: no cost shown)."""
     price_output: float | None = None
     explicit_context_tokens: int | None = None
+    database_url: str | None = None
+    """NEGOPREP_DATABASE_URL: a PostgreSQL database for every run's checkpoints (default: a
+    SQLite file in each run folder)."""
 
     def for_agent(self, agent: str) -> ModelConfig:
         return self.per_agent.get(agent, self.default)
@@ -257,7 +261,17 @@ def from_env(*, model: str | None = None) -> Settings:
         price_input=env.price_input,
         price_output=env.price_output,
         explicit_context_tokens=env.context_tokens,
+        database_url=_database_url(env.database_url),
     )
+
+
+def _database_url(url: str | None) -> str | None:
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(
+            "NEGOPREP_DATABASE_URL: give a PostgreSQL URL (postgresql://user@host:port/db), or "
+            "leave it unset to keep each run's checkpoints in its run folder"
+        )
+    return url or None
 
 
 NO_PROVIDER_HELP = """\

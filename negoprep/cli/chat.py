@@ -134,6 +134,8 @@ class ChatSession:
         self.session = ""
         self.values: dict[str, Any] = {}
         self.streaming = False
+        self.thread_of: Callable[[str], str] = lambda session: session
+        """Session name -> checkpointer thread id (the app layer's `Rehearsal.thread`)."""
 
     # -- output ----------------------------------------------------------------------------------
     def say(self, text: str = "", end: str = "\n") -> None:
@@ -143,7 +145,7 @@ class ChatSession:
         return self.run_dir / "rehearsals" / (session or self.session)
 
     def _config(self, session: str | None = None) -> RunnableConfig:
-        return {"configurable": {"thread_id": session or self.session}}
+        return {"configurable": {"thread_id": self.thread_of(session or self.session)}}
 
     def _event(self, event: Mapping[str, Any]) -> None:
         kind = event.get("kind")

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from negoprep.cli.options import add_model_options, replay_models, selected_mode
-from negoprep.errors import UserError
+from negoprep.cli.options import add_model_options
 
 if TYPE_CHECKING:
-    from negoprep.llm.recorder import Recorder
+    from negoprep.app.prepare import PlannedRun, PrepareRequest
+    from negoprep.cli.progress import Progress
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,11 +44,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
+def request_of(args: argparse.Namespace) -> PrepareRequest:
+    """The app layer's request from the parsed flags."""
+    from negoprep.app.prepare import PrepareRequest
+
+    return PrepareRequest(
+        case_dir=args.case_dir,
+        out=args.out,
+        resume=args.resume,
+        language=args.language,
+        replay=args.replay,
+        record=args.record,
+        author=args.author,
+        model=args.model,
+        kb=list(args.kb),
+        prompts=list(args.prompts),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    from negoprep.cli.progress import Progress
+
+    progress = Progress(quiet=args.quiet)
+    state: dict[str, Any] = {}
     try:
-        return asyncio.run(_prepare(args))
+        return asyncio.run(_prepare(request_of(args), progress, state, args))
     except KeyboardInterrupt:
-        run_dir = getattr(args, "run_dir", None)
+        run_dir = state.get("run_dir")
         if run_dir is None:
             raise
         print(
@@ -59,178 +81,82 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
-def _cassette_dir(value: str | None, case_dir: Path) -> Path | None:
-    if value is None:
-        return None
-    return Path(value) if value else case_dir / "cassettes"
+async def _prepare(
+    request: PrepareRequest,
+    progress: Progress,
+    state: dict[str, Any],
+    args: argparse.Namespace | None = None,
+) -> int:
+    from negoprep.app.prepare import prepare_case
+    from negoprep.cli.progress import summary
+    from negoprep.llm.provider import mask_url
 
-
-async def _prepare(args: argparse.Namespace) -> int:
-    from negoprep.agents.base import AgentDeps
-    from negoprep.app import runs, settings
-    from negoprep.cli.progress import Progress, summary
-    from negoprep.graphs.context import PrepContext
-    from negoprep.graphs.preparation import graph
-    from negoprep.knowledge.base import KnowledgeBase
-    from negoprep.llm.prompts import PromptLibrary
-    from negoprep.llm.provider import OpenAICompatibleProvider, mask_url
-    from negoprep.llm.recorder import Recorder
-    from negoprep.output.dossier import assemble
-    from negoprep.output.render import render_markdown
-    from negoprep.reading.ingest import load_case
-
-    settings.load_env_file()
-    cfg = settings.from_env(model=args.model)
-    progress = Progress(quiet=args.quiet)
-
-    previous: dict[str, Any] = {}
-    if args.resume:
-        previous = runs.load_progress(args.resume)
-        case_dir = args.case_dir or Path(previous["case_root"])
-    elif args.case_dir is None:
-        raise UserError("give a CASE_DIR (the folder with the case documents), or --resume RUN_DIR")
-    else:
-        case_dir = args.case_dir
-
-    case = load_case(case_dir)
-    mode = selected_mode(args)
-    cassette = _cassette_dir(getattr(args, mode, None), case_dir) if mode != "live" else None
-    if mode == "replay" and cassette is not None:
-        recorded = replay_models(cassette, ["models"])
-        cfg = cfg.with_models(recorded, keep_model=bool(args.model))
-    elif mode == "live" and not cfg.provider_configured and not args.estimate:
-        raise UserError(settings.NO_PROVIDER_HELP)
-
-    knowledge = KnowledgeBase.load([*cfg.kb_dirs, *args.kb])
-    prompts = PromptLibrary.load([*cfg.prompt_dirs, *args.prompts])
-    language = case.language(args.language or cfg.language)
-    checked = args.estimate or (cfg.max_run_tokens is not None and mode in ("live", "record"))
-    if checked and not _confirm_cost(args, cfg, case, prompts, knowledge, language):
-        return 0 if args.estimate else 2
-
-    run_dir = args.resume or (
-        runs.claim_out_dir(args.out) if args.out else runs.new_run_dir(cfg.runs_dir, case.name)
-    )
-    args.run_dir = run_dir
-    recorder = Recorder(mode, cassette) if cassette is not None and mode != "live" else None  # type: ignore[arg-type]
-    provider = OpenAICompatibleProvider(
-        cfg.default, cfg.per_agent, recorder, notify=progress.notice
-    )
-    deps = AgentDeps(
-        models=provider,
-        prompts=prompts,
-        knowledge=knowledge,
-        max_attempts=cfg.max_attempts,
-        replies_dir=run_dir / "replies",
-    )
-
-    docs = [d for d in case.documents if d.passages]
-    where = f" · {mode} {cassette}" if cassette else f" · live: {mask_url(cfg.default.base_url)}"
-    progress.say(
-        f"negoprep: case '{case.name}', {len(docs)} documents, {len(case.passages)} passages{where}"
-    )
-    for warning in case.warnings:
-        progress.say(f"  ! {warning}")
-
-    state_in: dict[str, Any] = {"case": case, "language": language, **previous.get("outputs", {})}
-    if previous.get("knowledge_used"):
-        state_in["knowledge_used"] = previous["knowledge_used"]
-    final: dict[str, Any] = dict(state_in)
-    stream: Any = graph.astream(  # type: ignore[call-overload]
-        state_in,
-        {"max_concurrency": cfg.max_concurrency},
-        context=PrepContext(deps=deps, max_parts=cfg.max_parts),
-        stream_mode=["custom", "values"],
-    )
-    async for stream_mode, chunk in stream:
-        if stream_mode == "custom":
-            progress.event(chunk)
+    def on_event(event: dict[str, Any]) -> None:
+        if event.get("kind") == "run":
+            state["run_dir"] = event["run_dir"]
+            planned = event["planned"]
+            case, source = planned.case, planned.source
+            docs = [d for d in case.documents if d.passages]
+            if source.cassette is not None:
+                where = f" · {source.mode} {source.cassette}"
+            else:
+                where = f" · live: {mask_url(planned.wiring.settings.default.base_url)}"
+            progress.say(
+                f"negoprep: case '{case.name}', {len(docs)} documents, "
+                f"{len(case.passages)} passages{where}"
+            )
+            for warning in case.warnings:
+                progress.say(f"  ! {warning}")
+        elif event.get("kind") == "notice":
+            progress.notice(str(event["text"]))
         else:
-            final = dict(chunk)
-            runs.save_progress(run_dir, str(case_dir), language, final)
+            progress.event(event)
 
-    from negoprep.agents.base import CallRecord
-
-    final["calls"] = [CallRecord.model_validate(c) for c in previous.get("calls", [])] + list(
-        final.get("calls", [])
+    estimate = bool(args and getattr(args, "estimate", False))
+    yes = bool(args and getattr(args, "yes", False))
+    result = await prepare_case(
+        request,
+        on_event=on_event,
+        confirm=lambda planned: confirm_cost(planned, estimate=estimate, yes=yes),
     )
-    runs.save_progress(run_dir, str(case_dir), language, final)
-    models = {
-        a: provider.config(a).public()
-        for a in ("extractor", "challenger", "counterpart", "synthesis")
-    }
-    dossier = assemble(
-        final,
-        knowledge=knowledge,
-        prompts=prompts,
-        models=models,
-        mode=_describe_mode(mode, cassette, recorder),
-    )
-    archived = runs.archive_previous(run_dir) if args.resume else None
-    from negoprep.files import write_json_atomic, write_text_atomic
-
-    write_json_atomic(run_dir / "dossier.json", dossier.model_dump(mode="json"))
-    write_text_atomic(run_dir / "dossier.md", render_markdown(dossier))
-    if recorder is not None and mode in ("record", "author") and cassette is not None:
-        _write_manifest(cassette, mode, {a: provider.config(a).request_shape() for a in models})
-    if archived:
-        progress.say(f"  (the previous dossier was moved to {archived})")
-    print(summary(dossier, run_dir, progress.elapsed(), progress.shown))
-    bad_files = any(d.status in ("unreadable", "skipped") for d in case.documents)
-    return 1 if dossier.failures or dossier.part_failures or bad_files else 0
+    if result is None:
+        return 0 if estimate else 2
+    for line in result.reread:
+        progress.say(f"  (read again: {line})")
+    if result.archived:
+        progress.say(f"  (the previous dossier was moved to {result.archived})")
+    print(summary(result.dossier, result.run_dir, progress.elapsed(), progress.shown))
+    return result.exit_code
 
 
-def _confirm_cost(
-    args: argparse.Namespace, cfg: Any, case: Any, prompts: Any, knowledge: Any, language: str
-) -> bool:
-    """Print the estimate for --estimate (then stop: False); otherwise True unless the run
-    exceeds NEGOPREP_MAX_RUN_TOKENS and the user does not confirm (UserError without a
-    terminal and without --yes)."""
+def confirm_cost(planned: PlannedRun, *, estimate: bool, yes: bool) -> bool:
+    """--estimate: print the estimate and stop (False). Otherwise True, unless a live or
+    recording run exceeds NEGOPREP_MAX_RUN_TOKENS: then ask on a terminal, and without one
+    raise `UserError` unless `yes`."""
     from negoprep.app.estimate import estimate_run, render_estimate
+    from negoprep.errors import UserError
 
-    run = estimate_run(case, cfg, prompts, knowledge, language)
-    if args.estimate:
-        print(render_estimate(run, cfg))
+    settings = planned.wiring.settings
+    limited = settings.max_run_tokens is not None and planned.source.mode in ("live", "record")
+    if not (estimate or limited):
+        return True
+    language = planned.case.language(planned.request.language or settings.language)
+    wiring = planned.wiring
+    run = estimate_run(planned.case, settings, wiring.prompts, wiring.knowledge, language)
+    if estimate:
+        print(render_estimate(run, settings))
         return False
-    if run.total_tokens <= cfg.max_run_tokens or args.yes:
+    assert settings.max_run_tokens is not None
+    if run.total_tokens <= settings.max_run_tokens or yes:
         return True
     text = (
         f"this run is estimated at about {run.total_tokens:,} tokens, above "
-        f"NEGOPREP_MAX_RUN_TOKENS={cfg.max_run_tokens:,} (see: negoprep prepare "
-        f"{args.case_dir} --estimate)"
+        f"NEGOPREP_MAX_RUN_TOKENS={settings.max_run_tokens:,} (see: negoprep prepare "
+        f"{planned.case_dir} --estimate)"
     )
     if not sys.stdin.isatty():
         raise UserError(f"{text}; add --yes to run it anyway")
-    answer = input(f"negoprep: {text}. Run it? [y/N] ")
-    if answer.strip().lower() in ("y", "yes"):
+    if input(f"negoprep: {text}. Run it? [y/N] ").strip().lower() in ("y", "yes"):
         return True
     print("negoprep: not run.", file=sys.stderr)
     return False
-
-
-def _describe_mode(mode: str, cassette: Path | None, recorder: Recorder | None) -> str:
-    """'live', or e.g. 'replay (cases/x/cassettes): hand-written responses, not a model's'."""
-    if cassette is None or recorder is None:
-        return mode
-    text = f"{mode} ({cassette})"
-    kinds = recorder.used_sources() if mode == "replay" else []
-    if kinds == ["hand-written"]:
-        return (
-            f"{text}: hand-written responses, not a model's (the model named is the one requested)"
-        )
-    if kinds:
-        return f"{text}: {' and '.join(kinds)} responses"
-    return text
-
-
-def _write_manifest(cassette: Path, mode: str, shapes: dict[str, dict[str, Any]]) -> None:
-    from negoprep.files import write_json_atomic
-    from negoprep.llm.recorder import MANIFEST
-
-    data = {
-        "about": "Recorded LLM exchanges for negoprep. Each entry's 'source' says whether it was "
-        "recorded from a live provider (and which model answered) or written by hand.",
-        "source": "hand-written" if mode == "author" else "recorded",
-        "models": shapes,
-    }
-    write_json_atomic(cassette / MANIFEST, data)

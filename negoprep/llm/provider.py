@@ -24,7 +24,6 @@ from negoprep.llm.compat import AsyncCompatTransport, CompatState, CompatTranspo
 from negoprep.llm.formats import FORMATS, ResponseFormat
 
 __all__ = [
-    "AGENT_NAMES",
     "FORMATS",
     "ModelConfig",
     "ModelProvider",
@@ -35,7 +34,6 @@ __all__ = [
 ]
 from negoprep.llm.recorder import CALL_HEADER, AsyncRecordingTransport, Recorder, RecordingTransport
 
-AGENT_NAMES = ("extractor", "challenger", "counterpart", "synthesis", "coach")
 OPENAI_URL = "https://api.openai.com/v1"
 
 
@@ -154,15 +152,17 @@ class OpenAICompatibleProvider:
         self.recorder = recorder
         self.replies_dir = replies_dir
         """Where the raw replies of a failed structured call are kept (None: not kept)."""
-        self._notify = notify
+        self.on_notice = notify
+        """Where `notify` sends its text (the screen); may be set once the run's reader exists."""
         self._compat: dict[str, CompatState] = {}
 
     def config(self, agent: str) -> ModelConfig:
         return self.per_agent.get(agent, self.default)
 
     def notify(self, text: str) -> None:
-        if self._notify is not None:
-            self._notify(text)
+        """Say `text` about a call in progress (a retry, a long wait, a fallback)."""
+        if self.on_notice is not None:
+            self.on_notice(text)
 
     def override(self, agent: str, **changes: object) -> None:
         """Change one agent's config for the rest of the run (e.g. a response-format fallback)."""

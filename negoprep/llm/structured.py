@@ -185,9 +185,10 @@ async def ainvoke_structured(
     followups: list[BaseMessage] = []
     attempt = 1
     replies_dir = replies_dir or getattr(models, "replies_dir", None)
+    limit_all = asyncio.timeout(cfg.call_time_limit)
     try:
         async with (
-            asyncio.timeout(cfg.call_time_limit),
+            limit_all,
             _watch(models, call, cfg.notice_after) as watching,
         ):
             while True:
@@ -264,6 +265,12 @@ async def ainvoke_structured(
     except DoesNotFit as exc:
         raise CallFailed(str(exc), usage, attempt) from exc
     except TimeoutError as exc:
+        if not limit_all.expired():  # the model's own timeout, not the whole call's
+            from negoprep.llm.errors import describe_failure
+
+            raise CallFailed(
+                describe_failure(exc), usage, attempt, keep_replies(replies_dir, call, replies)
+            ) from exc
         raise CallFailed(
             f"no valid reply within NEGOPREP_CALL_TIME_LIMIT={cfg.call_time_limit:g} s "
             f"({usage.calls} HTTP request(s), {attempt} attempt(s))",

@@ -70,6 +70,9 @@ class Case(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     languages: dict[str, float] = Field(default_factory=dict)
     """Detected languages (ISO 639-1) and their share of the case's text, largest first."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """SHA-256 of every file read (documents and the brief), by path relative to the case
+    folder: what a resumed run compares to know which documents changed."""
 
     def passage_map(self) -> dict[str, Passage]:
         return {p.id: p for p in self.passages}

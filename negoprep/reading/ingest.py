@@ -7,6 +7,8 @@ case with no usable document at all is an error (`CaseError`).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 import tomllib
 from pathlib import Path
@@ -145,9 +147,12 @@ def load_case(root: Path) -> Case:
     brief = _load_brief(brief_file) if brief_file else None
     docs: list[DocumentInfo] = []
     passages: list[Passage] = []
+    sources = {brief_file.name: _sha256(brief_file)} if brief_file else {}
     number = 0
     for path in _candidate_files(root):
         rel = path.relative_to(root).as_posix()
+        with contextlib.suppress(OSError):  # an unopenable file is reported below
+            sources[rel] = _sha256(path)
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             reason = f"unsupported file type '{path.suffix or '(none)'}'"
             docs.append(
@@ -191,5 +196,27 @@ def load_case(root: Path) -> Case:
         documents=docs,
         passages=passages,
         warnings=warnings,
+        sources=sources,
     )
     return annotate(case)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def changed_sources(before: Case, after: Case) -> list[str]:
+    """What differs between two readings of a case folder, one line per file.
+
+    Returns e.g. `["changed: 02-claim.pdf", "new: 06-notes.txt", "removed: old.txt"]` (empty when
+    every file has the same content hash), comparing `Case.sources` (path -> SHA-256).
+    """
+    old, new = before.sources, after.sources
+    lines = [f"changed: {p}" for p in new if p in old and old[p] != new[p]]
+    lines += [f"new: {p}" for p in new if p not in old]
+    lines += [f"removed: {p}" for p in old if p not in new]
+    return lines

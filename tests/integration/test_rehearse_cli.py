@@ -202,7 +202,8 @@ def test_a_scripted_session_replays_offline_with_transcript_and_debrief(
     assert "Reason for widen the field." in debrief
     assert "<sub>Rests on: turn 2 “What would you need”</sub>" in debrief
     assert "## Three things to do differently" in debrief and "⚠" not in debrief
-    assert (run_dir / "rehearsals.sqlite").is_file()
+    assert (run_dir / "checkpoints.sqlite").is_file()
+    assert (run_dir / "checkpoints.sqlite").stat().st_mode & 0o077 == 0, "owner only"
 
 
 def test_a_session_resumes_after_a_restart(

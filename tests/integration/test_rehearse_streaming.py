@@ -99,7 +99,7 @@ def test_a_provider_error_mid_session_keeps_the_turn_and_the_recording_replays(
     monkeypatch.delenv("OPENAI_API_KEY")
     again = tmp_path / "again"
     again.mkdir()
-    for name in ("dossier.json", "dossier.md", "run.json"):
+    for name in ("dossier.json", "dossier.md", ".negoprep-run"):
         (again / name).write_text((run_dir / name).read_text())
     both = tmp_path / "both.txt"
     both.write_text(f"{OPENING}\n{THREAT}\n")

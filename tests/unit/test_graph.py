@@ -8,33 +8,28 @@ from typing import Any
 
 import pytest
 from factories import example_json
-from fakes import ScriptedProvider
+from fakes import ScriptedProvider, run_preparation
 from langchain_core.messages import BaseMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from negoprep.agents.base import AgentDeps
-from negoprep.agents.challenger import ChallengeReport
-from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
+from negoprep.agents.registry import preparation_agents
 from negoprep.agents.synthesis import Brief
-from negoprep.graphs.context import PrepContext
-from negoprep.graphs.preparation import graph
+from negoprep.graphs.context import PrepDeps
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.llm.provider import ModelConfig
 from negoprep.reading.case import Case
 from negoprep.reading.ingest import load_case
 
-SCHEMAS = {
-    "extractor": DealProfile,
-    "challenger": ChallengeReport,
-    "counterpart": CounterpartProfile,
-    "synthesis": Brief,
-}
+SCHEMAS = {a.name: a.schema for a in preparation_agents()}
+CASE_DIR = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
 
 
 @pytest.fixture(scope="module")
 def case() -> Case:
-    return load_case(Path(__file__).resolve().parents[2] / "cases" / "supplier-claim")
+    return load_case(CASE_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +43,29 @@ def scripted(
     def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
         if fail(agent, call):
             raise ConnectionError(f"provider down for {call}")
-        return example_json(SCHEMAS[agent], case, ["partial-alternatives"])
+        return example_json(SCHEMAS[agent], case, ["partial-alternatives"], messages)
 
     return ScriptedProvider(respond, delay=delay)
 
 
 async def run(
-    provider: ScriptedProvider, kb: KnowledgeBase, state: dict[str, Any], max_parts: int = 60
+    provider: ScriptedProvider,
+    kb: KnowledgeBase,
+    *,
+    max_parts: int = 60,
+    saver: InMemorySaver | None = None,
+    config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    deps = AgentDeps(models=provider, prompts=PromptLibrary.load(), knowledge=kb)
-    return await graph.ainvoke(state, context=PrepContext(deps=deps, max_parts=max_parts))  # type: ignore[arg-type,no-any-return]
+    deps = PrepDeps(
+        agents=AgentDeps(models=provider, prompts=PromptLibrary.load(), knowledge=kb),
+        max_parts=max_parts,
+    )
+    return await run_preparation(deps, CASE_DIR, saver=saver, config=config)
 
 
 async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) -> None:
     provider = scripted(case)
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     calls = [c.call for c in provider.history]
     assert calls[0] == "extractor" and calls[-1] == "synthesis"
     assert sorted(calls[1:3]) == ["challenger", "counterpart"]
@@ -81,19 +84,20 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
 
 
 async def test_challenger_and_counterpart_really_overlap(case: Case, kb: KnowledgeBase) -> None:
-    provider = scripted(case, delay=0.3)
-    await run(provider, kb, {"case": case, "language": "English"})
-    (ch,) = provider.calls("challenger")
-    (cp,) = provider.calls("counterpart")
+    provider = scripted(case)
+    provider.meet = {"challenger", "counterpart"}  # each answers only once both are asked
+    out = await run(provider, kb)
+    assert out.get("failures", {}) == {}, "the two calls were in flight at the same time"
     (ex,) = provider.calls("extractor")
     (sy,) = provider.calls("synthesis")
-    assert ch.started < cp.ended and cp.started < ch.ended, "the two agents ran at the same time"
-    assert ex.ended <= min(ch.started, cp.started) and sy.started >= max(ch.ended, cp.ended)
+    analysts = provider.calls("challenger") + provider.calls("counterpart")
+    assert ex.ended <= min(c.started for c in analysts)
+    assert sy.started >= max(c.ended for c in analysts)
 
 
 async def test_a_failed_agent_keeps_the_others_work(case: Case, kb: KnowledgeBase) -> None:
     provider = scripted(case, fail=lambda agent, call: agent == "challenger")
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     assert out["counterpart"] is not None and out["profile"] is not None
     assert out.get("challenge") is None
     assert "provider down for challenger" in out["failures"]["challenger"]
@@ -105,7 +109,7 @@ async def test_extractor_failure_skips_dependents_with_reasons(
     case: Case, kb: KnowledgeBase
 ) -> None:
     provider = scripted(case, fail=lambda agent, call: agent == "extractor")
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     assert set(out["failures"]) == set(SCHEMAS)
     assert "provider down for extractor" in out["failures"]["extractor"]
     assert "extractor failed" in out["failures"]["challenger"]
@@ -119,7 +123,7 @@ def small_context(provider: ScriptedProvider, tokens: int) -> ScriptedProvider:
 
 async def test_large_case_is_mapped_over_parts_then_merged(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case, delay=0.05), 1500)
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     part_calls = [c for c in provider.calls("extractor") if ".part-" in c.call]
     assert len(part_calls) > 3
     starts = sorted(c.started for c in part_calls)
@@ -134,7 +138,7 @@ async def test_large_case_is_mapped_over_parts_then_merged(case: Case, kb: Knowl
 
 async def test_one_merge_call_when_the_parts_fit_together(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case), 4000)
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     calls = sorted(c.call for c in provider.calls("extractor"))
     assert calls == ["extractor.merge", "extractor.part-1", "extractor.part-2"]
     assert out["profile"] is not None
@@ -142,7 +146,7 @@ async def test_one_merge_call_when_the_parts_fit_together(case: Case, kb: Knowle
 
 async def test_a_failed_merge_keeps_every_part_item(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case, fail=lambda a, c: ".merge" in c), 1500)
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     parts = len([c for c in provider.calls("extractor") if ".part-" in c.call])
     assert len(out["profile"].facts) == parts, "combined without a model, nothing dropped"
     assert "combined without deduplication" in out["failures"]["extractor"]
@@ -153,7 +157,7 @@ async def test_failed_part_is_reported_and_the_rest_is_merged(
     case: Case, kb: KnowledgeBase
 ) -> None:
     provider = small_context(scripted(case, fail=lambda a, c: c == "extractor.part-2"), 1500)
-    out = await run(provider, kb, {"case": case, "language": "English"})
+    out = await run(provider, kb)
     assert out["profile"] is not None
     assert (
         "partly failed" in out["failures"]["extractor"]
@@ -164,39 +168,28 @@ async def test_failed_part_is_reported_and_the_rest_is_merged(
 
 async def test_parts_beyond_the_limit_are_reported_unread(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case), 1500)
-    out = await run(provider, kb, {"case": case, "language": "English"}, max_parts=2)
+    out = await run(provider, kb, max_parts=2)
     assert len([c for c in provider.calls("extractor") if ".part-" in c.call]) == 2
     assert out["part_failures"] and out["part_failures"][0].startswith("not read: ")
     assert "NEGOPREP_MAX_PARTS" in out["failures"]["extractor"]
 
 
-async def test_resume_reuses_earlier_outputs(case: Case, kb: KnowledgeBase) -> None:
-    first = await run(
-        scripted(case, fail=lambda a, c: a == "counterpart"),
-        kb,
-        {"case": case, "language": "English"},
-    )
+async def test_a_new_pass_reruns_only_what_failed(case: Case, kb: KnowledgeBase) -> None:
+    saver = InMemorySaver()
+    first = await run(scripted(case, fail=lambda a, c: a == "counterpart"), kb, saver=saver)
+    assert first.get("counterpart") is None and "counterpart" in first["failures"]
     provider = scripted(case)
-    state = {
-        "case": case,
-        "language": "English",
-        "profile": first["profile"],
-        "challenge": first["challenge"],
-    }
-    out = await run(provider, kb, state)
+    out = await run(provider, kb, saver=saver)
     assert sorted(c.agent for c in provider.history) == ["counterpart", "synthesis"]
     assert out["profile"] == first["profile"] and out["brief"] is not None
     assert out.get("failures", {}) == {}
+    assert out["dossier"]["status"] == "complete"
+    assert len(out["calls"]) == len(first["calls"]) + 2, "every call of both passes is counted"
 
 
 async def test_max_concurrency_bounds_parallel_calls(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case, delay=0.05), 1500)
-    deps = AgentDeps(models=provider, prompts=PromptLibrary.load(), knowledge=kb)
-    await graph.ainvoke(
-        {"case": case, "language": "English"},
-        {"max_concurrency": 2},
-        context=PrepContext(deps=deps),
-    )
+    await run(provider, kb, config={"max_concurrency": 2})
     events = sorted(
         [(c.started, 1) for c in provider.history] + [(c.ended, -1) for c in provider.history]
     )

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from factories import example_json
-from fakes import ScriptedProvider
+from fakes import ScriptedProvider, run_preparation
 from langchain_core.messages import BaseMessage
 from pydantic import Field
 
 from negoprep.agents.base import AgentDeps
-from negoprep.agents.challenger import ChallengeReport
-from negoprep.agents.counterpart import CounterpartProfile
-from negoprep.agents.extractor import DealProfile
-from negoprep.agents.registry import ProfileAgent
+from negoprep.agents.registry import AgentSpec, preparation_agents
 from negoprep.agents.schemas import Citation, Strict
-from negoprep.agents.synthesis import Brief
-from negoprep.graphs.context import PrepContext
-from negoprep.graphs.preparation import build
+from negoprep.graphs.context import PrepDeps
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.output.dossier import assemble
@@ -36,7 +32,7 @@ class LegitimacyReport(Strict):
     criteria: list[Criterion] = Field(description="Objective criteria both sides could accept.")
 
 
-AGENT = ProfileAgent(name="legitimacy", title="Objective criteria", schema=LegitimacyReport)
+AGENT = AgentSpec(name="legitimacy", title="Objective criteria", schema=LegitimacyReport)
 PROMPT = """---
 id: legitimacy
 version: 1
@@ -50,43 +46,36 @@ Find objective criteria. Write in {{ language }}.
 
 {{ deal_profile }}
 """
-SCHEMAS = {
-    "extractor": DealProfile,
-    "challenger": ChallengeReport,
-    "counterpart": CounterpartProfile,
-    "synthesis": Brief,
-    "legitimacy": LegitimacyReport,
-}
+CASE_DIR = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
 
 
 async def run(
-    tmp_path: Path, fail: bool = False
+    tmp_path: Path, fail: bool = False, agent: AgentSpec = AGENT
 ) -> tuple[dict[str, Any], ScriptedProvider, PromptLibrary]:
-    case = load_case(Path(__file__).resolve().parents[2] / "cases" / "supplier-claim")
-    (tmp_path / "prompts").mkdir()
+    case = load_case(CASE_DIR)
+    schemas = {a.name: a.schema for a in preparation_agents([agent])}
+    (tmp_path / "prompts").mkdir(parents=True)
     (tmp_path / "prompts" / "legitimacy.md").write_text(PROMPT)
     prompts = PromptLibrary.load([tmp_path / "prompts"])
 
-    def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
-        if fail and agent == "legitimacy":
+    def respond(name: str, call: str, messages: list[BaseMessage]) -> str:
+        if fail and name == "legitimacy":
             raise TimeoutError("model timed out")
-        return example_json(SCHEMAS[agent], case, ["partial-alternatives"])
+        return example_json(schemas[name], case, ["partial-alternatives"], messages)
 
-    provider = ScriptedProvider(respond, delay=0.2)
-    deps = AgentDeps(models=provider, prompts=prompts, knowledge=KnowledgeBase.load())
-    graph = build(extra_agents=[AGENT]).compile()
-    state = await graph.ainvoke(
-        {"case": case, "language": "English"}, context=PrepContext(deps=deps)
+    provider = ScriptedProvider(respond, meet={"challenger", "counterpart", agent.name})
+    deps = PrepDeps(
+        agents=AgentDeps(models=provider, prompts=prompts, knowledge=KnowledgeBase.load())
     )
-    return dict(state), provider, prompts
+    state = await run_preparation(deps, CASE_DIR, extra_agents=[agent])
+    return state, provider, prompts
 
 
 async def test_registered_agent_runs_in_parallel_and_lands_in_the_dossier(tmp_path: Path) -> None:
     state, provider, prompts = await run(tmp_path)
     assert isinstance(state["extras"]["legitimacy"], LegitimacyReport)
     (extra,) = provider.calls("legitimacy")
-    (challenger,) = provider.calls("challenger")
-    assert extra.started < challenger.ended and challenger.started < extra.ended
+    assert not state.get("failures"), "the extra agent ran beside the challenger and counterpart"
     assert "Find objective criteria. Write in English." in str(extra.messages[0].content)
     dossier = assemble(
         state,
@@ -122,10 +111,22 @@ async def test_a_failed_registered_agent_is_reported_and_the_rest_kept(tmp_path:
     assert "Missing: the legitimacy did not produce this part" in markdown
 
 
+async def test_an_extra_agent_can_feed_the_synthesis(tmp_path: Path) -> None:
+    feeding = replace(AGENT, feeds_synthesis=True)
+    state, provider, _ = await run(tmp_path, agent=feeding)
+    (synthesis,) = provider.calls("synthesis")
+    prompt = str(synthesis.messages[1].content)
+    assert "### Objective criteria" in prompt and '"why_both_can_accept_it"' in prompt
+    assert "legitimacy" in state["dossier"]["models"], "the models table lists every agent"
+    (plain,) = (await run(tmp_path / "b", agent=AGENT))[1].calls("synthesis")
+    assert "## Further analysis\n(none)" in str(plain.messages[1].content)
+
+
 def test_the_built_in_graph_has_no_extra_agents_registered() -> None:
     from negoprep.agents.registry import EXTRA_AGENTS
-    from negoprep.graphs.preparation import graph
+    from negoprep.graphs.preparation import build
 
+    graph = build(lambda context: None)  # type: ignore[arg-type,return-value]
     assert EXTRA_AGENTS == ()
     assert set(graph.nodes) >= {
         "plan",

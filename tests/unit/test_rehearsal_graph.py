@@ -130,8 +130,8 @@ class Rig:
         self.script = Script()
         self.provider = ScriptedProvider(self.script)
         deps = AgentDeps(models=self.provider, prompts=PromptLibrary.load(), knowledge=kb)
-        self.context = RehearsalContext(deps=deps)
-        self.graph = compile_rehearsal(saver)
+        self.context = RehearsalContext()
+        self.graph = compile_rehearsal(saver, lambda context: deps)
         self.config: Any = {"configurable": {"thread_id": "s1"}}
         self.setup = setup
 

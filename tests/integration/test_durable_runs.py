@@ -1,0 +1,198 @@
+"""Durable preparation runs: a real `kill -9` mid-run, then `--resume`, counting model calls;
+changed documents on resume; a run folder held by one process at a time; folders that cannot
+be written. Everything over HTTP against the local OpenAI-compatible stub on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from factories import example_json
+from stub_openai import Reply, SeenRequest, StubOpenAI
+
+from negoprep.agents.registry import preparation_agents
+from negoprep.app import runs
+from negoprep.reading.ingest import load_case
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMAS = {a.schema.__name__: a.schema for a in preparation_agents()}
+KEY = "-".join(["sk", "stub", "secret", "key", "0123456789abcdefghij"])
+
+
+def answers(
+    case_dir: Path, hold: Callable[[str], bool] = lambda call: False
+) -> Callable[[SeenRequest], Reply]:
+    """Valid replies for every call; calls for which `hold` is true wait (until killed)."""
+    case = load_case(case_dir)
+
+    def respond(request: SeenRequest) -> Reply:
+        name = request.body["response_format"]["json_schema"]["name"]
+        delay = 120.0 if hold(request.headers["x-negoprep-call"]) else 0.0
+        return Reply(
+            content=example_json(
+                SCHEMAS[name], case, ["partial-alternatives"], request.body["messages"]
+            ),
+            delay=delay,
+        )
+
+    return respond
+
+
+def env_for(stub: StubOpenAI, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "OPENAI_BASE_URL": stub.base_url,
+        "OPENAI_API_KEY": KEY,
+        "NEGOPREP_MODEL": "stub-model",
+        "NEGOPREP_MAX_RETRIES": "0",
+        **extra,
+    }
+
+
+def prepare(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "negoprep", "prepare", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def calls(stub: StubOpenAI) -> list[str]:
+    return [r.headers["x-negoprep-call"] for r in stub.requests]
+
+
+@pytest.fixture
+def case_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "case"
+    shutil.copytree(
+        REPO / "cases" / "supplier-claim", target, ignore=shutil.ignore_patterns("cassettes")
+    )
+    return target
+
+
+def finished_parts(db: Path) -> int:
+    """Extraction parts whose results the checkpointer has saved (pending writes included)."""
+    if not db.is_file():
+        return 0
+    with sqlite3.connect(db) as conn:
+        try:
+            rows = conn.execute("SELECT count(*) FROM writes WHERE channel = 'part_profiles'")
+        except sqlite3.OperationalError:  # the tables are not there yet
+            return 0
+        return int(rows.fetchone()[0])
+
+
+def test_kill_9_mid_extraction_then_resume_calls_only_what_was_unfinished(
+    case_dir: Path, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    held = lambda call: call.startswith("extractor.part-") and int(call.split("-")[-1]) > 3  # noqa: E731
+    small = {"NEGOPREP_CONTEXT_TOKENS": "1500", "NEGOPREP_MAX_CONCURRENCY": "16"}
+    with StubOpenAI(answers(case_dir, held)) as stub:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "negoprep", "prepare", str(case_dir), "--out", str(run_dir)],
+            env=env_for(stub, **small),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while finished_parts(run_dir / "checkpoints.sqlite") < 3:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "three parts never finished"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        first = calls(stub)
+    parts = sorted(c for c in first if c.startswith("extractor.part-"))
+    assert len(parts) > 3, f"the case is read in more than three parts: {parts}"
+    assert not (run_dir / "dossier.md").exists()
+
+    with StubOpenAI(answers(case_dir)) as stub:
+        done = prepare(["--resume", str(run_dir)], env_for(stub, **small))
+        again = calls(stub)
+    assert done.returncode == 0, done.stderr
+    redone = sorted(c for c in again if c.startswith("extractor.part-"))
+    assert redone == [p for p in parts if int(p.split("-")[-1]) > 3], (
+        "only the parts that had not finished are asked again"
+    )
+    assert {"challenger", "counterpart", "synthesis"} <= set(again)
+    assert "extractor.merge" in again or any(c.startswith("extractor.merge") for c in again)
+    dossier = json.loads((run_dir / "dossier.json").read_text())
+    assert dossier["status"] == "complete"
+    assert len(dossier["calls"]) == 3 + len(again), "finished calls of both processes are counted"
+
+
+def test_resume_reads_changed_documents_again(case_dir: Path, tmp_path: Path) -> None:
+    broken = case_dir / "06-late-note.txt"
+    broken.write_bytes(b"")  # an empty file: not read
+    run_dir = tmp_path / "run"
+    with StubOpenAI(answers(case_dir)) as stub:
+        first = prepare([str(case_dir), "--out", str(run_dir)], env_for(stub))
+    assert first.returncode == 1, "a file that cannot be read makes the exit code 1"
+
+    with StubOpenAI(answers(case_dir)) as stub:
+        unchanged = prepare(["--resume", str(run_dir)], env_for(stub))
+        assert calls(stub) == [], "nothing failed in the agents and nothing changed"
+    assert unchanged.returncode == 1
+
+    broken.write_text("The supplier's CFO approves every settlement above EUR 500,000.\n")
+    with StubOpenAI(answers(case_dir)) as stub:
+        fixed = prepare(["--resume", str(run_dir)], env_for(stub))
+        again = calls(stub)
+    assert fixed.returncode == 0, fixed.stderr
+    assert again[0] == "extractor" and {"challenger", "counterpart", "synthesis"} <= set(again)
+    assert "changed: 06-late-note.txt" in fixed.stderr
+    dossier = json.loads((run_dir / "dossier.json").read_text())
+    (doc,) = [d for d in dossier["case"]["documents"] if d["path"] == "06-late-note.txt"]
+    assert doc["status"] == "read"
+    archived = list((run_dir / "previous").iterdir())
+    assert len(archived) == 2, "each resume kept the dossier it replaced"
+
+
+def test_a_held_run_folder_is_refused_to_a_second_process(case_dir: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run = runs.claim_out_dir(run_dir, case_dir, {})  # held by this test process
+    try:
+        with StubOpenAI(answers(case_dir)) as stub:
+            second = prepare(["--resume", str(run_dir)], env_for(stub))
+            assert calls(stub) == []
+        assert second.returncode == 2
+        assert "another negoprep process is using this run folder" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        run.release()
+    with pytest.raises(runs.RunFolderError, match="already holds a negoprep run"):
+        runs.claim_out_dir(run_dir, case_dir, {})
+
+
+@pytest.mark.parametrize("where", ["file-in-the-way", "runs-dir-is-a-file"])
+def test_an_output_folder_that_cannot_be_written_is_one_line(
+    case_dir: Path, tmp_path: Path, where: str
+) -> None:
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("x")
+    args = [str(case_dir)]
+    extra: dict[str, str] = {}
+    if where == "file-in-the-way":
+        args += ["--out", str(blocker / "run")]
+    else:
+        extra["NEGOPREP_RUNS_DIR"] = str(blocker)
+    with StubOpenAI(answers(case_dir)) as stub:
+        done = prepare(args, env_for(stub, **extra))
+        assert calls(stub) == [], "nothing is asked of a model"
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert str(blocker) in lines[0]
