@@ -174,7 +174,7 @@ def estimate_run(
             "" if docs_sent else "documents too long to include: the deal profile stands in",
         )
     )
-    for agent in EXTRA_AGENTS:
+    for agent in (a for a in EXTRA_AGENTS if a.phase == "analyse"):
         run.calls.append(
             CallEstimate(
                 agent.name,
@@ -205,6 +205,7 @@ def estimate_run(
                 deal_profile="",
                 challenge="",
                 counterpart="",
+                further_analysis="(none)",
                 language=language,
             ),
             EXPECTED_OUTPUT[synthesis.NAME],

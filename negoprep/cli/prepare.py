@@ -114,8 +114,17 @@ async def _prepare(
 
     estimate = bool(args and getattr(args, "estimate", False))
     yes = bool(args and getattr(args, "yes", False))
+    settings = None
+    if estimate:  # no model is called: an estimate needs no provider configured
+        from dataclasses import replace
+
+        from negoprep.app import settings as settings_mod
+
+        settings_mod.load_env_file()
+        settings = replace(settings_mod.from_env(model=request.model), provider_configured=True)
     result = await prepare_case(
         request,
+        settings=settings,
         on_event=on_event,
         confirm=lambda planned: confirm_cost(planned, estimate=estimate, yes=yes),
     )
