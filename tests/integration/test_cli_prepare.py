@@ -142,7 +142,8 @@ def test_failed_agent_then_resume(
     assert (
         main(["prepare", str(example_case), "--replay", str(partial), "--out", str(run_dir)]) == 1
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err  # said live on stderr; the summary points to it
     assert "replay: no recording for call 'counterpart'" in out
     first = json.loads((run_dir / "dossier.json").read_text())
     assert (

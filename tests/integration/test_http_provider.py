@@ -126,7 +126,7 @@ def test_401_is_not_retried_and_the_dossier_says_so(
     assert calls_of(stub) == ["extractor"], (
         "401 is not retried and nothing depends on a missing profile"
     )
-    assert "rejected the API key (401)" in out.out
+    assert "rejected the API key (401)" in out.err and "failed (reason above)" in out.out
     markdown = (tmp_path / "run" / "dossier.md").read_text()
     assert "Missing: the extractor did not produce this part" in markdown
     assert "**INCOMPLETE**" in markdown

@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from factories import assessment_data, example_json
 
-from negoprep.agents.challenger import ChallengeReport
+from negoprep.agents.challenger import ChallengeReport, retrieve
 from negoprep.agents.coach import CRITERIA, criterion_key
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
 from negoprep.agents.synthesis import Brief
 from negoprep.cli.main import main
+from negoprep.knowledge.base import KnowledgeBase
 from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,7 +95,7 @@ REHEARSAL_RESPONSES: dict[str, Any] = {
             {"instead_of": f"thing {i}", "do": f"do {i}", "say_it_like_this": f"say {i}"}
             for i in (1, 2, 3)
         ],
-        "kb_refs": ["warnings-not-threats"],
+        "kb_refs": [],  # an enum of the entries the debrief is given; none needed
     },
 }
 
@@ -113,8 +114,11 @@ def authored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pat
         "counterpart": CounterpartProfile,
         "synthesis": Brief,
     }
+    profile = example_json(DealProfile, case)
+    # Knowledge ids are an enum of the entries sent: cite one the challenger will be given.
+    given = retrieve(KnowledgeBase.load(), DealProfile.model_validate_json(profile))
     for call, schema in schemas.items():
-        (hand / f"{call}.json").write_text(example_json(schema, case))
+        (hand / f"{call}.json").write_text(example_json(schema, case, [given[0].id]))
     for call, response in REHEARSAL_RESPONSES.items():
         (hand / f"{call}.json").write_text(json.dumps(response))
     script = base / "script.txt"
