@@ -117,6 +117,7 @@ BUILTIN_AGENTS: tuple[AgentSpec, ...] = (
         name=extractor.NAME,
         state_key="profile",
         schema=extractor.DealProfile,
+        extra_schemas=tuple(f.schema for f in extractor.FOCUSES),
         title="Deal profile",
         phase="extract",
     ),

@@ -77,6 +77,20 @@ def route_parts(state: PrepState) -> list[Send] | str:
     return [Send("extract_part", part) for part in planned]
 
 
+def _assembled(focused: Sequence[Any]) -> list[dict[str, Any]]:
+    """Per part of the case, in order: its deal profile, put together from its focused calls
+    without a model (a focus that failed leaves its sections empty; the failure is reported)."""
+    by_part: dict[int, dict[str, Any]] = {}
+    for item in focused:
+        entry = by_part.setdefault(item["index"], {"scope": item["scope"], "focuses": {}})
+        entry["focuses"][item["focus"]] = item["profile"]
+    out = []
+    for index in sorted(by_part):
+        profile, _missing = extractor.assemble_profile(by_part[index]["focuses"])
+        out.append({"index": index, "scope": by_part[index]["scope"], "profile": profile})
+    return out
+
+
 def counterpart_documents(state: PrepState, budget_tokens: int) -> str:
     text = render_passages(state["case"], state["case"].passages)
     if estimate_tokens(text) <= budget_tokens // 2:
@@ -143,6 +157,7 @@ class Preparation:
                 documents=render_passages(case, part.passages),
                 case_brief=case.brief_text(),
                 language=state["language"],
+                focus="",
             )
             for i, part in enumerate(kept, start=1)
         ]
@@ -154,13 +169,27 @@ class Preparation:
                 f"than {limit} extraction calls of {budget} tokens (raise NEGOPREP_MAX_PARTS or "
                 "NEGOPREP_CONTEXT_TOKENS to read it all)"
             )
-        # Parts finished in an earlier pass over the same documents are kept, not redone.
-        done = {p["index"] for p in state.get("part_profiles") or []}
-        return {"planned": [p for p in planned if p["index"] not in done], "part_failures": unread}
+        # Each part is read by focused calls in parallel (one graph node each, so a checkpoint
+        # keeps every finished one); their prompts share a prefix (instructions, documents).
+        # Calls finished in an earlier pass over the same documents are kept, not redone.
+        done = {(p["index"], p["focus"]) for p in state.get("part_profiles") or []}
+        focused = [
+            PartInput(**{**p, "focus": f.name})
+            for p in planned
+            for f in extractor.FOCUSES
+            if (p["index"], f.name) not in done
+        ]
+        return {"planned": focused, "part_failures": unread}
 
     async def extract_part(self, part: PartInput, runtime: Runtime[PrepContext]) -> Update:
-        call = extractor.NAME if part["total"] == 1 else f"{extractor.NAME}.part-{part['index']}"
-        detail = "" if part["total"] == 1 else f"part {part['index']} of {part['total']}"
+        focus = part["focus"]
+        whole = part["total"] == 1
+        call = (
+            f"{extractor.NAME}.{focus}"
+            if whole
+            else (f"{extractor.NAME}.part-{part['index']}.{focus}")
+        )
+        detail = focus if whole else f"part {part['index']} of {part['total']}: {focus}"
 
         async def work() -> Update:
             result = await extractor.extract(
@@ -170,8 +199,14 @@ class Preparation:
                 documents=part["documents"],
                 scope=part["scope"],
                 language=part["language"],
+                focus=focus,
             )
-            profile = {"index": part["index"], "scope": part["scope"], "profile": result.output}
+            profile = {
+                "index": part["index"],
+                "scope": part["scope"],
+                "focus": focus,
+                "profile": result.output,
+            }
             return {"part_profiles": [profile], "calls": [result.record]}
 
         update = await _guarded(extractor.NAME, work, detail)
@@ -187,7 +222,7 @@ class Preparation:
         """One deal profile from the parts (a reduce call when there were several)."""
         if state.get("profile") is not None:
             return {}
-        parts = sorted(state.get("part_profiles") or [], key=lambda p: p["index"])
+        parts = _assembled(state.get("part_profiles") or [])
         failed = state.get("part_failures") or []
         if not parts:
             reason = "; ".join(failed) or "no part was extracted"

@@ -112,3 +112,21 @@ def given_kb_ids(
     strict structured output would obey."""
     found = re.findall(r"^### \[([^\]]+)\]", _text(messages), flags=re.MULTILINE)
     return found[:1] or list(default)
+
+
+def reply_schema(agent: str, call: str, schemas: dict[str, type[BaseModel]]) -> type[BaseModel]:
+    """The schema a call is asked for: the agent's, or for a focused extraction call
+    (`extractor.parties`, `extractor.part-2.risks`) its focus's slice of the deal profile."""
+    from negoprep.agents.extractor import FOCUS_BY_NAME, NAME
+
+    focus = call.rsplit(".", 1)[-1]
+    if agent == NAME and focus in FOCUS_BY_NAME:
+        return FOCUS_BY_NAME[focus].schema
+    return schemas[agent]
+
+
+def with_focus_schemas(schemas: dict[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:
+    """A schema-name map with the extractor's focused schemas added (for HTTP responders)."""
+    from negoprep.agents.extractor import FOCUSES
+
+    return {**schemas, **{f.schema.__name__: f.schema for f in FOCUSES}}

@@ -28,6 +28,8 @@ from negoprep.reading.parts import render_passages, split_into_parts
 # strong model writes): the extractor writes about 2.3 tokens per token of case text; the others
 # write about as much whatever the case's size.
 EXTRACTOR_OUTPUT_PER_CASE_TOKEN = 2.3
+FOCUS_SHARE = {"parties": 0.34, "interests": 0.10, "facts": 0.37, "risks": 0.19}
+"""How a part's profile divides over the extractor's focused calls (the example cases)."""
 EXPECTED_OUTPUT = {challenger.NAME: 6_500, counterpart.NAME: 6_000, synthesis.NAME: 2_200}
 EXTRA_AGENT_OUTPUT = 3_000
 KNOWLEDGE_ENTRIES_SENT = 10
@@ -97,23 +99,26 @@ def estimate_run(
             run.parts.append(scope)
         out = int(estimate_tokens(docs) * EXTRACTOR_OUTPUT_PER_CASE_TOKEN)
         profile_tokens += out
-        run.calls.append(
-            CallEstimate(
-                extractor.NAME,
-                extractor.NAME if len(parts) == 1 else f"{extractor.NAME}.part-{i}",
-                _prompt(
-                    prompts,
-                    extractor.PROMPT_ID,
-                    extractor.DealProfile,
-                    0,
-                    case_brief=brief,
-                    documents=docs,
-                    scope=scope,
-                    language=language,
-                ),
-                out,
+        label = extractor.NAME if len(parts) == 1 else f"{extractor.NAME}.part-{i}"
+        for focus in extractor.FOCUSES:
+            run.calls.append(
+                CallEstimate(
+                    extractor.NAME,
+                    f"{label}.{focus.name}",
+                    _prompt(
+                        prompts,
+                        extractor.PROMPT_ID,
+                        focus.schema,
+                        0,
+                        case_brief=brief,
+                        documents=docs,
+                        scope=scope,
+                        focus=focus.instruction,
+                        language=language,
+                    ),
+                    int(out * FOCUS_SHARE.get(focus.name, 1 / len(extractor.FOCUSES))),
+                )
             )
-        )
     if len(parts) > 1:
         merged = int(profile_tokens * 0.7)
         run.calls.append(

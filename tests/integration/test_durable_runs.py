@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from factories import example_json
+from factories import example_json, with_focus_schemas
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.agents.registry import preparation_agents
@@ -25,7 +25,7 @@ from negoprep.app import runs
 from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = {a.schema.__name__: a.schema for a in preparation_agents()}
+SCHEMAS = with_focus_schemas({a.schema.__name__: a.schema for a in preparation_agents()})
 KEY = "-".join(["sk", "stub", "secret", "key", "0123456789abcdefghij"])
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from factories import example_json
+from factories import example_json, with_focus_schemas
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.agents.challenger import ChallengeReport
@@ -22,7 +22,9 @@ from negoprep.agents.synthesis import Brief
 from negoprep.cli.main import main
 from negoprep.reading.ingest import load_case
 
-SCHEMAS = {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, Brief)}
+SCHEMAS = with_focus_schemas(
+    {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, Brief)}
+)
 # A fake key, built at run time so that no key-shaped string sits in the repository.
 KEY = "-".join(["sk", "stub", "secret", "key", "0123456789abcdefghij"])
 FAST_RETRY = {"retry-after-ms": "5"}
