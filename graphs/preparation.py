@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -75,6 +76,22 @@ def route_parts(state: PrepState) -> list[Send] | str:
     if not planned:
         return "merge"
     return [Send("extract_part", part) for part in planned]
+
+
+def _grouped(failures: Sequence[str]) -> list[str]:
+    """Failed focused calls with the same reason said once: 'parties, facts: <reason>'."""
+    names = "|".join(f.name for f in extractor.FOCUSES)
+    pattern = re.compile(rf"^(?:(part \d+ of \d+): )?({names}): (.*)$", re.DOTALL)
+    grouped: dict[str, list[str]] = {}
+    other: list[str] = []
+    for text in failures:
+        match = pattern.match(text)
+        if match is None:
+            other.append(text)
+            continue
+        part, focus, reason = match.groups()
+        grouped.setdefault(reason, []).append(f"{part} ({focus})" if part else focus)
+    return [*other, *(f"{', '.join(where)}: {reason}" for reason, where in grouped.items())]
 
 
 def _assembled(focused: Sequence[Any]) -> list[dict[str, Any]]:
@@ -223,7 +240,7 @@ class Preparation:
         if state.get("profile") is not None:
             return {}
         parts = _assembled(state.get("part_profiles") or [])
-        failed = state.get("part_failures") or []
+        failed = _grouped(state.get("part_failures") or [])
         if not parts:
             reason = "; ".join(failed) or "no part was extracted"
             return {"planned": [], "failures": {extractor.NAME: reason}}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,9 @@ sys.path.insert(0, str(REPO))
 
 from negoprep.llm.recorder import Cassette, request_key  # noqa: E402
 
+PASSAGE = re.compile(r"^\[[^\]\s]+\] ")
+"""A line of case text in a prompt (each passage starts with its id)."""
+
 
 @dataclass
 class Served:
@@ -47,6 +51,8 @@ class Served:
     cached_tokens: int
     output_tokens: int
     wait: float
+    uncached_case_chars: int = 0
+    """Characters of case text (passage lines) in the part of the prompt not served from cache."""
 
 
 @dataclass
@@ -74,10 +80,15 @@ class SlowServer:
             return 404, json.dumps({"error": {"message": f"no recording for {key}"}}).encode()
         response = entry.response["body"]
         usage = response.get("usage", {}) if isinstance(response, dict) else {}
-        prompt = json.dumps(body.get("messages", []), ensure_ascii=False)
+        prompt = "\n".join(
+            str(m.get("content", "")) for m in body.get("messages", []) if isinstance(m, dict)
+        )
         with self.lock:
             cached_chars = self.cached_chars(prompt)
             self.prefixes.append(prompt)
+        case_chars = sum(
+            len(line) for line in prompt[cached_chars:].splitlines() if PASSAGE.match(line)
+        )
         prompt_tokens = int(usage.get("prompt_tokens", 0))
         cached = min(prompt_tokens, int(prompt_tokens * cached_chars / max(1, len(prompt))))
         output = int(usage.get("completion_tokens", 0))
@@ -87,7 +98,14 @@ class SlowServer:
         with self.lock:
             self.served.append(
                 Served(
-                    entry.call, started, time.perf_counter(), prompt_tokens, cached, output, wait
+                    entry.call,
+                    started,
+                    time.perf_counter(),
+                    prompt_tokens,
+                    cached,
+                    output,
+                    wait,
+                    case_chars,
                 )
             )
         text = response if isinstance(response, str) else json.dumps(response)
@@ -198,8 +216,8 @@ def main() -> int:
         "largest_output": max((s.output_tokens for s in served), default=0),
         "critical_path_output_tokens": path_out,
         "shared_prefix_share": round(cached / max(1, prompt), 3),
-        "uncached_prompt_tokens_per_case_token": round(
-            (prompt - cached) / max(1, case_tokens(case_dir)), 2
+        "uncached_case_text_per_case_size": round(
+            sum(s.uncached_case_chars for s in served) / 4 / max(1, case_tokens(case_dir)), 2
         ),
     }
     if args.json:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
+from negoprep.agents.extractor import FOCUSES
 from negoprep.cli.main import main
 
 # Built at run time, so that no credential-shaped string sits in the repository.
@@ -37,7 +38,7 @@ def test_estimate_makes_no_model_call_and_names_every_call(
         assert main(["prepare", str(small_case), "--estimate"]) == 0
     out = capsys.readouterr().out
     assert stub.requests == []
-    for call in ("extractor", "challenger", "counterpart", "synthesis"):
+    for call in ("extractor.parties", "extractor.risks", "challenger", "counterpart", "synthesis"):
         assert f"\n{call} " in out
     assert "Cost: about" in out and "2.5 per million prompt tokens" in out
 
@@ -114,11 +115,12 @@ def test_a_failure_is_said_once_live_and_not_repeated_in_the_summary(
         assert main(["prepare", str(small_case), "--out", "run"]) == 1
     out = capsys.readouterr()
     screen = out.out + out.err
-    assert screen.count("check OPENAI_API_KEY") == 1, screen
-    assert screen.count("rejected the API key (401)") == 1
-    assert "✗ extractor failed: the provider rejected the API key (401)" in out.err
+    focused = len(FOCUSES)  # the extractor's focused calls, each failing once
+    assert out.err.count("check OPENAI_API_KEY") == focused, screen
+    assert "check OPENAI_API_KEY" not in out.out, "the summary does not repeat it"
+    assert "✗ extractor (facts) failed: the provider rejected the API key (401)" in out.err
     assert "✗ extractor: failed (reason above)" in out.out
-    assert "in 1 model calls, 1 of them failed" in out.out
+    assert f"in {focused} model calls, {focused} of them failed" in out.out
 
 
 def test_quiet_runs_keep_the_reason_in_the_summary(
@@ -128,7 +130,5 @@ def test_quiet_runs_keep_the_reason_in_the_summary(
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
         assert main(["prepare", str(small_case), "--out", "run", "-q"]) == 1
     out = capsys.readouterr().out
-    assert (
-        out.count("check OPENAI_API_KEY") == 1
-        and "✗ extractor: the case: the provider rejected" in out
-    )
+    assert "✗ extractor: parties, interests, facts, risks: the provider rejected" in out
+    assert out.count("check OPENAI_API_KEY") == 1, "one reason, said once"
