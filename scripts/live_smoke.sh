@@ -55,7 +55,15 @@ fi
 
 work="$(mktemp -d)"
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  # uvicorn waits for a request still generating after SIGTERM: stop the server for good.
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null
+    for _ in 1 2 3 4 5; do kill -0 "$server_pid" 2>/dev/null || break; sleep 1; done
+    kill -9 "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 "$CACHE/venv/bin/python" -m llama_cpp.server --model "$MODEL" --model_alias qwen2.5-coder-1.5b \
   --host 127.0.0.1 --port "$PORT" --n_ctx 32768 --n_threads "$(nproc)" > "$work/server.log" 2>&1 &
