@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -11,7 +13,7 @@ from pydantic import BaseModel
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary, RenderedPrompt
 from negoprep.llm.provider import ModelProvider
-from negoprep.llm.structured import Usage, ainvoke_structured
+from negoprep.llm.structured import CallFailed, Usage, ainvoke_structured
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -25,6 +27,8 @@ class AgentDeps:
     knowledge: KnowledgeBase
     max_attempts: int = 3
     """Attempts per structured call: the first, plus retries with the validation error fed back."""
+    replies_dir: Path | None = None
+    """Where the raw replies of a failed structured call are kept (the run folder's replies/)."""
 
 
 class CallRecord(BaseModel):
@@ -40,6 +44,10 @@ class CallRecord(BaseModel):
     output_tokens: int
     attempts: int
     seconds: float
+    requests: int = 0
+    """HTTP requests sent for this call (every attempt and retry); 0 in older dossiers."""
+    status: str = "ok"
+    """'ok', or 'failed' for a call that produced nothing but was made (and billed)."""
 
     @classmethod
     def of(
@@ -52,6 +60,7 @@ class CallRecord(BaseModel):
         usage: Usage,
         attempts: int,
         started: float,
+        status: str = "ok",
     ) -> CallRecord:
         """The record of a call that began at `started` (a `time.perf_counter()` value)."""
         return cls(
@@ -65,6 +74,8 @@ class CallRecord(BaseModel):
             output_tokens=usage.output_tokens,
             attempts=attempts,
             seconds=round(time.perf_counter() - started, 3),
+            requests=usage.calls,
+            status=status,
         )
 
 
@@ -74,22 +85,57 @@ class AgentResult(Generic[T]):
     record: CallRecord
 
 
+class AgentCallFailed(CallFailed):
+    """A structured call of an agent failed; `record` says what it cost (for the dossier)."""
+
+    def __init__(self, failure: CallFailed, record: CallRecord) -> None:
+        self.record = record
+        super().__init__(failure.reason, failure.usage, failure.attempts, failure.replies_file)
+
+
 async def run_structured(
-    deps: AgentDeps, agent: str, call: str, prompt_id: str, schema: type[T], **values: Any
+    deps: AgentDeps,
+    agent: str,
+    call: str,
+    prompt_id: str,
+    schema: type[T],
+    *,
+    ids: Mapping[str, Sequence[str]] | None = None,
+    **values: Any,
 ) -> AgentResult[T]:
-    """Render the prompt, ask the agent's model for `schema`, and record the call."""
+    """Render the prompt, ask the agent's model for `schema`, and record the call.
+
+    `ids`: id kind -> the ids that exist (sent as enums; see `negoprep.llm.schema`).
+    Raises `AgentCallFailed` (its `record` counts every attempt's requests and tokens, its
+    ``__cause__`` is the failure) when the call fails.
+    """
     rendered = deps.prompts.render(prompt_id, **values)
     cfg = deps.models.config(agent)
-    model = deps.models.chat_model(agent, call)
     started = time.perf_counter()
-    result = await ainvoke_structured(
-        model,
-        schema,
-        rendered.system,
-        rendered.user,
-        response_format=cfg.response_format,
-        max_attempts=deps.max_attempts,
-    )
+    try:
+        result = await ainvoke_structured(
+            deps.models,
+            agent,
+            call,
+            schema,
+            rendered.system,
+            rendered.user,
+            ids=ids,
+            max_attempts=deps.max_attempts,
+            replies_dir=deps.replies_dir,
+        )
+    except CallFailed as exc:
+        record = CallRecord.of(
+            rendered,
+            call=call,
+            agent=agent,
+            model=cfg.model,
+            usage=exc.usage,
+            attempts=exc.attempts,
+            started=started,
+            status="failed",
+        )
+        raise AgentCallFailed(exc, record) from exc
     record = CallRecord.of(
         rendered,
         call=call,

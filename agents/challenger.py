@@ -8,20 +8,20 @@ from pydantic import Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.schemas import Citation, Strict
+from negoprep.agents.schemas import KB_REFS_DESCRIPTION, Citation, KbId, Strict, cited_ids
 from negoprep.knowledge.base import MOVES, KnowledgeBase, KnowledgeEntry
 
 NAME = "challenger"
 PROMPT_ID = "challenger"
 
-KbRefs = Field(description="Ids of the knowledge entries this rests on (from the list given).")
+KbRefs = Field(description=KB_REFS_DESCRIPTION)
 
 
 class AssumptionChallenge(Strict):
     assumption: str = Field(description="A belief our side holds that narrows the negotiation.")
     challenge: str = Field(description="Why it may be wrong or incomplete.")
     reframe: str = Field(description="A wider way to see it.")
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class HiddenTrade(Strict):
@@ -29,7 +29,7 @@ class HiddenTrade(Strict):
     we_ask: str
     why_it_costs_us_little: str
     why_they_value_it: str
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
     citations: list[Citation]
 
 
@@ -42,7 +42,7 @@ class PartialAlternative(Strict):
     ]
     first_step: str = Field(description="What to do this week to start building it.")
     limits: str = Field(description="What it does not solve.")
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
     citations: list[Citation]
 
 
@@ -50,34 +50,34 @@ class ConsentStep(Strict):
     ask: str = Field(description="The process step to ask agreement on, phrased as a question.")
     why_easy_to_accept: str
     what_it_opens: str
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class WarningInsteadOfThreat(Strict):
     threat_to_avoid: str = Field(description="The threat our side is tempted to make.")
     warning: str = Field(description="The warning to say instead, naming the shared risk.")
     shared_risk: str
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class InertiaLever(Strict):
     lever: str = Field(description="A default, a habit or momentum that can carry the process.")
     how_to_use: str
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class ProcessMove(Strict):
     move: str
     purpose: str
     dimension: Literal["process", "relationship", "substance"]
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class OptionPackage(Strict):
     name: str
     terms: list[str]
     appeals_to: str = Field(description="Which of their interests this package serves.")
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class ChallengeReport(Strict):
@@ -153,8 +153,17 @@ def render_entries(entries: list[KnowledgeEntry]) -> str:
 
 
 async def challenge(
-    deps: AgentDeps, *, brief: str, profile: DealProfile, language: str
+    deps: AgentDeps,
+    *,
+    brief: str,
+    profile: DealProfile,
+    language: str,
+    passage_ids: list[str] | None = None,
 ) -> tuple[AgentResult[ChallengeReport], list[str]]:
+    """The challenge report, and the ids of the knowledge entries it was given.
+
+    `passage_ids`: the case's passages, which its citations may name (default: those the deal
+    profile cites). Raises what `run_structured` raises."""
     entries = retrieve(deps.knowledge, profile)
     result = await run_structured(
         deps,
@@ -166,5 +175,6 @@ async def challenge(
         deal_profile=to_prompt_json(profile),
         knowledge=render_entries(entries),
         language=language,
+        ids={"kb": [e.id for e in entries], "passage": passage_ids or cited_ids(profile)},
     )
     return result, [e.id for e in entries]

@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, create_model, model_validator
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured
 from negoprep.agents.challenger import render_entries
-from negoprep.agents.schemas import Strict
+from negoprep.agents.schemas import KB_REFS_DESCRIPTION, KbId, Strict
 from negoprep.knowledge.base import MOVES, KnowledgeBase, KnowledgeEntry
 
 NAME = "coach"
@@ -41,7 +41,7 @@ Criterion = Literal[
     "substance",
 ]
 CRITERIA: tuple[Criterion, ...] = get_args(Criterion)
-KbRefs = Field(description="Ids of the knowledge entries this rests on (from the list given).")
+KbRefs = Field(description=KB_REFS_DESCRIPTION)
 
 
 class Hint(Strict):
@@ -51,7 +51,7 @@ class Hint(Strict):
     say_it_like_this: str = Field(description="Words the user could say next, in their voice.")
     why: str = Field(description="Why this move now, in one or two sentences.")
     avoid: str = Field(description="The tempting move to avoid right now, and why.")
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
 
 class TurnQuote(Strict):
@@ -59,18 +59,25 @@ class TurnQuote(Strict):
     quote: str = Field(description="A few words copied exactly from that user turn.")
 
 
+class Score(Strict):
+    """One criterion's score, as the model gives it (the criterion is the property's name)."""
+
+    score: int = Field(ge=1, le=5, description="1 (missed or harmful) to 5 (excellent).")
+    reason: str = Field(
+        pattern=r"\S", description="Why this score: two or three sentences on what was done."
+    )
+    evidence: list[TurnQuote] = Field(
+        min_length=1, description="The user turns this judgement rests on (at least one)."
+    )
+
+
 class ScoreLine(Strict):
+    """A score as the debrief keeps it: every rule below is in the model's schema (`Score`)."""
+
     criterion: Criterion
-    score: int = Field(description="1 (missed or harmful) to 5 (excellent).")
+    score: int = Field(ge=1, le=5, description="1 (missed or harmful) to 5 (excellent).")
     reason: str = Field(description="Why this score: two or three sentences on what was done.")
     evidence: list[TurnQuote] = Field(description="The user turns this judgement rests on.")
-
-    @field_validator("score")
-    @classmethod
-    def _score_range(cls, value: int) -> int:
-        if not 1 <= value <= 5:
-            raise ValueError("score must be from 1 to 5")
-        return value
 
     @model_validator(mode="after")
     def _reasoned(self) -> ScoreLine:
@@ -109,7 +116,7 @@ class Debrief(Strict):
     )
     moments: list[Moment] = Field(description="The moments that moved the counterpart.")
     do_differently: list[DoDifferently] = Field(description="Exactly three.")
-    kb_refs: list[str] = KbRefs
+    kb_refs: list[KbId] = KbRefs
 
     @model_validator(mode="after")
     def _complete(self) -> Debrief:
@@ -123,6 +130,45 @@ class Debrief(Strict):
         if len(self.do_differently) != 3:
             raise ValueError("do_differently must hold exactly three items")
         return self
+
+
+def criterion_key(criterion: str) -> str:
+    """The schema property of a criterion: 'warnings rather than threats' -> 'warnings_rather_than_threats'."""
+    return re.sub(r"\W+", "_", criterion).strip("_")
+
+
+Scorecard = create_model(  # type: ignore[call-overload]
+    "Scorecard",
+    __base__=Strict,
+    __doc__="One score per criterion, each criterion a property: none missing, none twice.",
+    **{criterion_key(c): (Score, Field(description=f"The score for '{c}'.")) for c in CRITERIA},
+)
+
+
+class DebriefReply(Strict):
+    """The debrief as the model writes it: the scorecard's completeness and the three changes
+    are in the schema (fixed properties, minItems/maxItems), so strict output cannot miss them."""
+
+    summary: str = Field(description="How the rehearsal went, in three or four sentences.")
+    where_it_ended: str = Field(description="What was agreed, what is open, and the mood.")
+    scorecard: Scorecard = Field(description="A score for every criterion.")
+    threats: list[ThreatReview] = Field(
+        description="One entry for every threat listed; [] if none."
+    )
+    moments: list[Moment] = Field(description="The moments that moved the counterpart.")
+    do_differently: list[DoDifferently] = Field(
+        min_length=3, max_length=3, description="Exactly three."
+    )
+    kb_refs: list[KbId] = KbRefs
+
+    def to_debrief(self) -> Debrief:
+        """The debrief as it is kept and rendered: the scorecard as a list, in criterion order."""
+        lines = [
+            ScoreLine(criterion=c, **getattr(self.scorecard, criterion_key(c)).model_dump())
+            for c in CRITERIA
+        ]
+        data = self.model_dump(exclude={"scorecard"})
+        return Debrief(**data, scorecard=lines)
 
 
 def retrieve(kb: KnowledgeBase, query: str, k: int = 6) -> list[KnowledgeEntry]:
@@ -160,6 +206,7 @@ async def hint(
         knowledge=render_entries(entries) or "(no entries)",
         conversation=conversation,
         language=language,
+        ids={"kb": [e.id for e in entries]},
     )
     return result, [e.id for e in entries]
 
@@ -178,12 +225,12 @@ async def debrief(
     language: str,
 ) -> tuple[AgentResult[Debrief], list[str]]:
     entries = retrieve(deps.knowledge, query, k=7)
-    result = await run_structured(
+    reply = await run_structured(
         deps,
         NAME,
         call,
         DEBRIEF_PROMPT_ID,
-        Debrief,
+        DebriefReply,
         case_brief=case_brief,
         preparation=preparation,
         persona=persona,
@@ -192,7 +239,9 @@ async def debrief(
         threats=threats,
         moments=moments,
         language=language,
+        ids={"kb": [e.id for e in entries]},
     )
+    result = AgentResult(reply.output.to_debrief(), reply.record)
     return result, [e.id for e in entries]
 
 

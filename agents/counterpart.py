@@ -12,7 +12,7 @@ from pydantic import Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.schemas import Citation, Cited, Strict
+from negoprep.agents.schemas import Citation, Cited, Strict, cited_ids, passage_ids_in
 
 NAME = "counterpart"
 PROMPT_ID = "counterpart"
@@ -90,8 +90,16 @@ class CounterpartProfile(Strict):
 
 
 async def profile_counterpart(
-    deps: AgentDeps, *, brief: str, profile: DealProfile, documents: str, language: str
+    deps: AgentDeps,
+    *,
+    brief: str,
+    profile: DealProfile,
+    documents: str,
+    language: str,
+    passage_ids: list[str] | None = None,
 ) -> AgentResult[CounterpartProfile]:
+    """The counterpart's profile. `passage_ids`: the case's passages, which its citations may
+    name (default: those in `documents` and those the deal profile cites)."""
     return await run_structured(
         deps,
         NAME,
@@ -102,4 +110,8 @@ async def profile_counterpart(
         deal_profile=to_prompt_json(profile),
         documents=documents,
         language=language,
+        ids={
+            "passage": passage_ids
+            or list(dict.fromkeys([*passage_ids_in(documents), *cited_ids(profile)]))
+        },
     )

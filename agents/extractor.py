@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, create_model
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured
-from negoprep.agents.schemas import Citation, Cited, Side, Strict
+from negoprep.agents.schemas import Citation, Cited, Side, Strict, passage_ids_in
 
 NAME = "extractor"
 PROMPT_ID = "extractor"
@@ -136,20 +137,107 @@ class DealProfile(Strict):
     )
 
 
+@dataclass(frozen=True)
+class Focus:
+    """One focused extraction call: a few sections of the deal profile, with a bounded output."""
+
+    name: str
+    """Its call label's last part (`extractor.parties`, `extractor.part-2.parties`)."""
+    fields: tuple[str, ...]
+    """The `DealProfile` fields it writes."""
+    instruction: str
+    """What the prompt asks for (the prompt's last part: the prefix is shared by all focuses)."""
+    schema: type[BaseModel]
+
+
+def _focus(name: str, fields: tuple[str, ...], instruction: str) -> Focus:
+    schema = create_model(  # type: ignore[call-overload]
+        f"DealProfile{name.title()}",
+        __base__=Strict,
+        __module__=__name__,
+        **{
+            f: (DealProfile.model_fields[f].annotation, DealProfile.model_fields[f]) for f in fields
+        },
+    )
+    globals()[schema.__name__] = schema  # importable by name, for checkpoints
+    return Focus(name, fields, instruction, schema)
+
+
+FOCUSES: tuple[Focus, ...] = (
+    _focus(
+        "parties",
+        ("summary", "our_side", "counterpart", "parties", "elements", "search_terms"),
+        "The summary, both sides, the parties and stakeholders, every element at stake (8-12, "
+        "never only the money), and 8-15 English search terms.",
+    ),
+    _focus(
+        "interests",
+        ("interests",),
+        "The positions and the interests behind them, for both sides (6-10).",
+    ),
+    _focus(
+        "facts",
+        ("facts", "timeline", "constraints"),
+        "The facts (8-15, each agreed, contested or one-sided), the full timeline, and the hard "
+        "constraints (3-6).",
+    ),
+    _focus(
+        "risks",
+        ("risks", "cognitive_traps", "missing_information"),
+        "The risks (4-8), the cognitive traps visible in how each side writes and acts (3-5), "
+        "and the missing information as questions worth asking (5-10).",
+    ),
+)
+FOCUS_BY_NAME = {f.name: f for f in FOCUSES}
+
+
+def assemble_profile(parts: dict[str, BaseModel]) -> tuple[DealProfile, list[str]]:
+    """One deal profile from the focused parts, without a model; the names of missing focuses.
+
+    A missing focus leaves its sections empty (and its texts as 'not extracted'), so that what
+    the others found is kept.
+    """
+    values: dict[str, Any] = {}
+    missing = []
+    for focus in FOCUSES:
+        part = parts.get(focus.name)
+        if part is None:
+            missing.append(focus.name)
+        for field in focus.fields:
+            if part is not None:
+                values[field] = getattr(part, field)
+            elif DealProfile.model_fields[field].annotation is str:
+                values[field] = "(not extracted)"
+            else:
+                values[field] = []
+    return DealProfile.model_validate(values), missing
+
+
 async def extract(
-    deps: AgentDeps, *, call: str, brief: str, documents: str, scope: str, language: str
-) -> AgentResult[DealProfile]:
-    """The deal profile of one part of the case (or of the whole case, if it fits one call)."""
+    deps: AgentDeps,
+    *,
+    call: str,
+    brief: str,
+    documents: str,
+    scope: str,
+    language: str,
+    focus: str = "parties",
+) -> AgentResult[BaseModel]:
+    """One focused part (`FOCUSES`) of the deal profile of one part of the case (or of the
+    whole case, if it fits one call). Raises what `run_structured` raises."""
+    chosen = FOCUS_BY_NAME[focus]
     return await run_structured(
         deps,
         NAME,
         call,
         PROMPT_ID,
-        DealProfile,
+        chosen.schema,
         case_brief=brief,
         documents=documents,
         scope=scope,
+        focus=chosen.instruction,
         language=language,
+        ids={"passage": passage_ids_in(documents)},
     )
 
 

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 
 from negoprep.agents import extractor
-from negoprep.agents.base import AgentDeps, CallRecord, to_prompt_json
+from negoprep.agents.base import AgentCallFailed, AgentDeps, CallRecord, to_prompt_json
 from negoprep.agents.extractor import DealProfile
 from negoprep.llm.errors import describe_failure
 from negoprep.reading.parts import estimate_tokens
@@ -55,7 +55,7 @@ async def _merge_group(
     *,
     brief: str,
     language: str,
-    emit: Callable[[str, str], None],
+    emit: Callable[..., None],
     calls: list[CallRecord],
     problems: list[str],
 ) -> Labelled:
@@ -71,7 +71,9 @@ async def _merge_group(
         )
     except Exception as exc:
         reason = describe_failure(exc)
-        emit("failed", f"{detail}: {reason}")
+        emit("failed", detail, reason)
+        if isinstance(exc, AgentCallFailed):
+            calls.append(exc.record)
         problems.append(
             f"merging {scope} failed ({reason}); those parts were combined without deduplication"
         )
@@ -87,7 +89,7 @@ async def merge_profiles(
     *,
     brief: str,
     language: str,
-    emit: Callable[[str, str], None],
+    emit: Callable[..., None],
 ) -> tuple[DealProfile, list[CallRecord], list[str]]:
     """One profile from many. Returns it, the calls made, and problems to report."""
     budget = deps.models.config(extractor.NAME).context_tokens

@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from negoprep.agents import challenger, coach, counterpart, extractor, roleplay_rules, synthesis
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
+from negoprep.agents.schemas import cited_ids
 
 Phase = Literal["extract", "analyse", "synthesise", "rehearse"]
 """extract: reads the documents; analyse: reads the deal profile (in parallel with the other
@@ -81,9 +82,16 @@ class AgentSpec:
         return (self.schema, *self.extra_schemas)
 
     async def run(
-        self, deps: AgentDeps, *, brief: str, profile: DealProfile, language: str
+        self,
+        deps: AgentDeps,
+        *,
+        brief: str,
+        profile: DealProfile,
+        language: str,
+        passage_ids: list[str] | None = None,
     ) -> AgentResult[BaseModel]:
-        """Run an additional agent: the deal profile in, its schema out.
+        """Run an additional agent: the deal profile in, its schema out. Its citations may
+        name `passage_ids` (the case's passages; default: those the profile cites).
 
         Raises whatever the model call raises (see `negoprep.llm.structured`); the graph node
         turns it into a reported failure.
@@ -97,6 +105,7 @@ class AgentSpec:
             case_brief=brief,
             deal_profile=to_prompt_json(profile),
             language=language,
+            ids={"passage": passage_ids or cited_ids(profile)},
         )
 
 
@@ -108,6 +117,7 @@ BUILTIN_AGENTS: tuple[AgentSpec, ...] = (
         name=extractor.NAME,
         state_key="profile",
         schema=extractor.DealProfile,
+        extra_schemas=tuple(f.schema for f in extractor.FOCUSES),
         title="Deal profile",
         phase="extract",
     ),
@@ -137,7 +147,7 @@ BUILTIN_AGENTS: tuple[AgentSpec, ...] = (
     AgentSpec(
         name=coach.NAME,
         schema=coach.Hint,
-        extra_schemas=(coach.Debrief,),
+        extra_schemas=(coach.DebriefReply,),
         title="Coach",
         phase="rehearse",
     ),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +29,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Overwrite, Send, interrupt
 
 from negoprep.agents import challenger, counterpart, extractor, synthesis
-from negoprep.agents.base import to_prompt_json
+from negoprep.agents.base import AgentCallFailed, to_prompt_json
 from negoprep.agents.merge import merge_profiles
 from negoprep.agents.registry import EXTRA_AGENTS, AgentSpec, preparation_agents
 from negoprep.agents.review import profile_changes
@@ -49,9 +50,10 @@ Update = dict[str, Any]
 Node = Callable[[PrepState, Runtime[PrepContext]], Awaitable[Update]]
 
 
-def _progress(agent: str, status: str, detail: str = "") -> None:
+def _progress(agent: str, status: str, detail: str = "", reason: str = "") -> None:
     with contextlib.suppress(RuntimeError):  # outside a streamed run, progress has no reader
-        get_stream_writer()({"agent": agent, "status": status, "detail": detail})
+        event = {"agent": agent, "status": status, "detail": detail}
+        get_stream_writer()({**event, "reason": reason} if reason else event)
 
 
 async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: str = "") -> Update:
@@ -60,8 +62,11 @@ async def _guarded(agent: str, work: Callable[[], Awaitable[Update]], detail: st
         update = await work()
     except Exception as exc:  # an agent's failure must not lose the others' work
         reason = describe_failure(exc)
-        _progress(agent, "failed", reason)
-        return {"failures": {agent: reason}}
+        _progress(agent, "failed", detail, reason)
+        failed: Update = {"failures": {agent: reason}}
+        if isinstance(exc, AgentCallFailed):  # a failed call was still made (and billed)
+            failed["calls"] = [exc.record]
+        return failed
     _progress(agent, "finished", detail)
     return update
 
@@ -92,6 +97,36 @@ def route_parts(state: PrepState) -> list[Send] | str:
     if not planned:
         return "merge"
     return [Send("extract_part", part) for part in planned]
+
+
+def _grouped(failures: Sequence[str]) -> list[str]:
+    """Failed focused calls with the same reason said once: 'parties, facts: <reason>'."""
+    names = "|".join(f.name for f in extractor.FOCUSES)
+    pattern = re.compile(rf"^(?:(part \d+ of \d+): )?({names}): (.*)$", re.DOTALL)
+    grouped: dict[str, list[str]] = {}
+    other: list[str] = []
+    for text in failures:
+        match = pattern.match(text)
+        if match is None:
+            other.append(text)
+            continue
+        part, focus, reason = match.groups()
+        grouped.setdefault(reason, []).append(f"{part} ({focus})" if part else focus)
+    return [*other, *(f"{', '.join(where)}: {reason}" for reason, where in grouped.items())]
+
+
+def _assembled(focused: Sequence[Any]) -> list[dict[str, Any]]:
+    """Per part of the case, in order: its deal profile, put together from its focused calls
+    without a model (a focus that failed leaves its sections empty; the failure is reported)."""
+    by_part: dict[int, dict[str, Any]] = {}
+    for item in focused:
+        entry = by_part.setdefault(item["index"], {"scope": item["scope"], "focuses": {}})
+        entry["focuses"][item["focus"]] = item["profile"]
+    out = []
+    for index in sorted(by_part):
+        profile, _missing = extractor.assemble_profile(by_part[index]["focuses"])
+        out.append({"index": index, "scope": by_part[index]["scope"], "profile": profile})
+    return out
 
 
 def counterpart_documents(state: PrepState, budget_tokens: int) -> str:
@@ -186,6 +221,7 @@ class Preparation:
                 documents=render_passages(case, part.passages),
                 case_brief=case_brief(state, extractor.NAME),
                 language=state["language"],
+                focus="",
             )
             for i, part in enumerate(kept, start=1)
         ]
@@ -198,13 +234,27 @@ class Preparation:
                 f"the case is larger than {limit} extraction calls of {budget} tokens (raise "
                 "NEGOPREP_MAX_PARTS or NEGOPREP_CONTEXT_TOKENS to read it all)"
             )
-        # Parts finished in an earlier pass over the same documents are kept, not redone.
-        done = {p["index"] for p in state.get("part_profiles") or []}
-        return {"planned": [p for p in planned if p["index"] not in done], "part_failures": unread}
+        # Each part is read by focused calls in parallel (one graph node each, so a checkpoint
+        # keeps every finished one); their prompts share a prefix (instructions, documents).
+        # Calls finished in an earlier pass over the same documents are kept, not redone.
+        done = {(p["index"], p["focus"]) for p in state.get("part_profiles") or []}
+        focused = [
+            PartInput(**{**p, "focus": f.name})
+            for p in planned
+            for f in extractor.FOCUSES
+            if (p["index"], f.name) not in done
+        ]
+        return {"planned": focused, "part_failures": unread}
 
     async def extract_part(self, part: PartInput, runtime: Runtime[PrepContext]) -> Update:
-        call = extractor.NAME if part["total"] == 1 else f"{extractor.NAME}.part-{part['index']}"
-        detail = "" if part["total"] == 1 else f"part {part['index']} of {part['total']}"
+        focus = part["focus"]
+        whole = part["total"] == 1
+        call = (
+            f"{extractor.NAME}.{focus}"
+            if whole
+            else (f"{extractor.NAME}.part-{part['index']}.{focus}")
+        )
+        detail = focus if whole else f"part {part['index']} of {part['total']}: {focus}"
 
         async def work() -> Update:
             result = await extractor.extract(
@@ -214,22 +264,31 @@ class Preparation:
                 documents=part["documents"],
                 scope=part["scope"],
                 language=part["language"],
+                focus=focus,
             )
-            profile = {"index": part["index"], "scope": part["scope"], "profile": result.output}
+            profile = {
+                "index": part["index"],
+                "scope": part["scope"],
+                "focus": focus,
+                "profile": result.output,
+            }
             return {"part_profiles": [profile], "calls": [result.record]}
 
         update = await _guarded(extractor.NAME, work, detail)
         if "failures" in update:
             reason = update["failures"][extractor.NAME]
-            return {"part_failures": [f"{detail or 'the case'}: {reason}"]}
+            return {
+                "part_failures": [f"{detail or 'the case'}: {reason}"],
+                "calls": update.get("calls", []),
+            }
         return update
 
     async def merge(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
         """One deal profile from the parts (a reduce call when there were several)."""
         if state.get("profile") is not None:
             return {}
-        parts = sorted(state.get("part_profiles") or [], key=lambda p: p["index"])
-        failed = state.get("part_failures") or []
+        parts = _assembled(state.get("part_profiles") or [])
+        failed = _grouped(state.get("part_failures") or [])
         if not parts:
             reason = "; ".join(failed) or "no part was extracted"
             return {"planned": [], "failures": {extractor.NAME: reason}}
@@ -248,7 +307,9 @@ class Preparation:
             [(p["scope"], p["profile"]) for p in parts],
             brief=case_brief(state, extractor.NAME),
             language=state["language"],
-            emit=lambda status, detail: _progress(extractor.NAME, status, detail),
+            emit=lambda status, detail, reason="": _progress(
+                extractor.NAME, status, detail, reason
+            ),
         )
         reasons = [*problems, *([partly] if partly else [])]
         result: Update = {**done, "profile": profile, "calls": calls}
@@ -289,6 +350,7 @@ class Preparation:
                 self.deps(runtime).agents,
                 brief=case_brief(state, challenger.NAME),
                 profile=profile,
+                passage_ids=[p.id for p in state["case"].passages],
                 language=state["language"],
             )
             return {"challenge": result.output, "knowledge_used": used, "calls": [result.record]}
@@ -311,6 +373,7 @@ class Preparation:
                 deps,
                 brief=case_brief(state, counterpart.NAME),
                 profile=profile,
+                passage_ids=[p.id for p in state["case"].passages],
                 documents=documents,
                 language=state["language"],
             )
@@ -335,6 +398,7 @@ class Preparation:
                     brief=case_brief(state, agent.name),
                     profile=profile,
                     language=state["language"],
+                    passage_ids=[p.id for p in state["case"].passages],
                 )
                 return {"extras": {agent.name: result.output}, "calls": [result.record]}
 

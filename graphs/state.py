@@ -46,9 +46,13 @@ class PrepOutput(TypedDict, total=False):
 
 
 class PartProfile(TypedDict):
+    """One focused part (`negoprep.agents.extractor.FOCUSES`) of one part of the case."""
+
     index: int
     scope: str
-    profile: DealProfile
+    focus: str
+    profile: BaseModel
+    """That focus's sections (its schema is a slice of `DealProfile`)."""
 
 
 class PartInput(TypedDict):
@@ -60,6 +64,8 @@ class PartInput(TypedDict):
     documents: str
     case_brief: str
     language: str
+    focus: str
+    """Which focused call this is (`negoprep.agents.extractor.FOCUSES`)."""
 
 
 class PrepState(PrepInput, PrepOutput, total=False):

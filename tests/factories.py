@@ -7,6 +7,7 @@ literals with their first choice, citations with a real passage and a verbatim q
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -54,9 +55,32 @@ def build(
 
 
 def example_json(
-    model: type[BaseModel], case: Case, kb_ids: Sequence[str] = ("partial-alternatives",)
+    model: type[BaseModel],
+    case: Case,
+    kb_ids: Sequence[str] = ("partial-alternatives",),
+    messages: Sequence[Any] = (),
 ) -> str:
+    """A valid reply; given the request's `messages`, it cites only what the prompt offers:
+    the passages of its documents (an extraction part) and its knowledge entries, which the
+    schema sent with the request makes enums."""
+    if messages:
+        kb_ids = given_kb_ids(messages, kb_ids)
+        shown = set(given_passage_ids(messages))
+        if shown:
+            case = case.model_copy(update={"passages": [p for p in case.passages if p.id in shown]})
     return model.model_validate(build(model, case, kb_ids)).model_dump_json()
+
+
+def _text(messages: Sequence[Any]) -> str:
+    return "\n".join(
+        str(m.get("content", "")) if isinstance(m, dict) else str(getattr(m, "content", m))
+        for m in messages
+    )
+
+
+def given_passage_ids(messages: Sequence[Any]) -> list[str]:
+    """The passages whose text a prompt shows (lines ``[id] text``)."""
+    return re.findall(r"^\[([^\]\s]+)\] ", _text(messages), flags=re.MULTILINE)
 
 
 def assessment_data(
@@ -77,3 +101,32 @@ def assessment_data(
     }
     data.update(extra)
     return data
+
+
+def given_kb_ids(
+    messages: Sequence[Any], default: Sequence[str] = ("partial-alternatives",)
+) -> list[str]:
+    """The knowledge entries a prompt gave (its ``### [id] title`` headings), else `default`.
+
+    Replies must cite those: they are an enum in the schema the model receives, as a model under
+    strict structured output would obey."""
+    found = re.findall(r"^### \[([^\]]+)\]", _text(messages), flags=re.MULTILINE)
+    return found[:1] or list(default)
+
+
+def reply_schema(agent: str, call: str, schemas: dict[str, type[BaseModel]]) -> type[BaseModel]:
+    """The schema a call is asked for: the agent's, or for a focused extraction call
+    (`extractor.parties`, `extractor.part-2.risks`) its focus's slice of the deal profile."""
+    from negoprep.agents.extractor import FOCUS_BY_NAME, NAME
+
+    focus = call.rsplit(".", 1)[-1]
+    if agent == NAME and focus in FOCUS_BY_NAME:
+        return FOCUS_BY_NAME[focus].schema
+    return schemas[agent]
+
+
+def with_focus_schemas(schemas: dict[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:
+    """A schema-name map with the extractor's focused schemas added (for HTTP responders)."""
+    from negoprep.agents.extractor import FOCUSES
+
+    return {**schemas, **{f.schema.__name__: f.schema for f in FOCUSES}}

@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from negoprep.llm.compat import Usage
 from negoprep.llm.provider import ModelConfig
 
 Responder = Callable[[str, str, list[BaseMessage]], str]
@@ -41,6 +42,7 @@ class ScriptedProvider:
     delay: float = 0.0
     config_overrides: dict[str, ModelConfig] = field(default_factory=dict)
     history: list[Call] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     meet: set[str] = field(default_factory=set)
     """Calls that must all be in flight at once: each waits for the others before answering,
     and fails (`TimeoutError`) if they never are (a barrier, not a sleep)."""
@@ -54,8 +56,19 @@ class ScriptedProvider:
     def config(self, agent: str) -> ModelConfig:
         return self.config_overrides.get(agent, ModelConfig(model=f"scripted-{agent}"))
 
-    def chat_model(self, agent: str, call: str, *, streaming: bool = False) -> BaseChatModel:
-        return ScriptedChatModel(provider=self, agent=agent, call=call)
+    def notify(self, text: str) -> None:
+        self.notices.append(text)
+
+    def chat_model(
+        self,
+        agent: str,
+        call: str,
+        *,
+        streaming: bool = False,
+        usage: Usage | None = None,
+        max_output: int | None = None,
+    ) -> BaseChatModel:
+        return ScriptedChatModel(provider=self, agent=agent, call=call, usage=usage)
 
     def calls(self, agent: str | None = None) -> list[Call]:
         return [c for c in self.history if agent is None or c.agent == agent]
@@ -65,13 +78,19 @@ class ScriptedChatModel(BaseChatModel):
     provider: Any
     agent: str
     call: str
+    usage: Any = None
 
     @property
     def _llm_type(self) -> str:
         return "scripted"
 
     def _reply(self, messages: list[BaseMessage]) -> ChatResult:
+        if self.usage is not None:  # like the HTTP transport: every attempt counts, failed too
+            self.usage.calls += 1
         text = self.provider.responder(self.agent, self.call, messages)
+        if self.usage is not None:
+            self.usage.input_tokens += 100
+            self.usage.output_tokens += 50
         message = AIMessage(
             content=text,
             usage_metadata={"input_tokens": 100, "output_tokens": 50, "total_tokens": 150},

@@ -55,24 +55,30 @@ class Wiring:
     knowledge: KnowledgeBase
     prompts: PromptLibrary
 
-    def agent_deps(self) -> AgentDeps:
+    def agent_deps(self, replies_dir: Path | None = None) -> AgentDeps:
+        """The agents' dependencies; `replies_dir` keeps the raw replies of failed calls."""
         return AgentDeps(
             models=self.provider,
             prompts=self.prompts,
             knowledge=self.knowledge,
             max_attempts=self.settings.max_attempts,
+            replies_dir=replies_dir,
         )
 
-    def prep_deps(self, max_parts: int | None = None) -> PrepDeps:
+    def prep_deps(self, max_parts: int | None = None, replies_dir: Path | None = None) -> PrepDeps:
         return PrepDeps(
-            agents=self.agent_deps(),
+            agents=self.agent_deps(replies_dir),
             max_parts=max_parts or self.settings.max_parts,
             describe_source=self.source.describe,
         )
 
     def models_table(self, agents: list[str]) -> dict[str, dict[str, Any]]:
-        """Agent -> what may be shown of its model config (never the key)."""
+        """Agent -> what may be shown of its model config (never the key, no URL credentials)."""
         return {a: self.provider.config(a).public() for a in agents}
+
+    def request_shapes(self, agents: list[str]) -> dict[str, dict[str, Any]]:
+        """Agent -> the settings that shape its requests (for a cassette's manifest)."""
+        return {a: self.provider.config(a).request_shape() for a in agents}
 
 
 def wire(
@@ -94,8 +100,8 @@ def wire(
         replay=context.replay, record=context.record, author=context.author
     )
     recorded = source.recorded_models(manifest_sections, agent_names())
-    if recorded and not context.model:
-        settings = settings.with_models(recorded)
+    if recorded:  # the recorded request settings; --model keeps its model name
+        settings = settings.with_models(recorded, keep_model=bool(context.model))
     if context.models:
         settings = settings.with_models(context.models)
     if source.mode == "live" and not settings.provider_configured:

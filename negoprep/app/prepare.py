@@ -182,7 +182,8 @@ async def execute(
 
     emit = on_event or (lambda event: None)
     settings = planned.wiring.settings
-    deps = planned.wiring.prep_deps()
+    deps = planned.wiring.prep_deps(replies_dir=run.path / "replies")
+    planned.wiring.provider.on_notice = lambda text: emit({"kind": "notice", "text": text})
     graph_builder = build(lambda context: deps)
     config: Any = {
         "configurable": {"thread_id": run.thread_id},
@@ -235,7 +236,7 @@ async def execute(
     runs.write_outputs(run.path, values["dossier"], values["dossier_md"])
     planned.source.write_manifest(
         PREPARATION_SECTION,
-        planned.wiring.models_table([a for a in dossier.models]),
+        planned.wiring.request_shapes([a for a in dossier.models]),
     )
     bad_files = any(d.status in ("unreadable", "skipped") for d in dossier.case.documents)
     failed = bool(dossier.failures or dossier.part_failures or bad_files)
@@ -326,13 +327,19 @@ async def prepare_case(
     *,
     settings: Settings | None = None,
     on_event: Callable[[Event], None] | None = None,
-) -> PrepareResult:
+    confirm: Callable[[PlannedRun], bool] | None = None,
+) -> PrepareResult | None:
     """Check, claim a run folder, run the preparation, write the dossier.
 
-    `on_event` first gets `{"kind": "run", "run_dir": Path, "planned": PlannedRun}`, then the
-    agents' progress. Raises the errors of `plan_run` and `claim_folder` before any model call.
+    `confirm` sees the checked run before anything is written (the cost estimate); when it
+    returns False nothing is run and the result is None. `on_event` first gets `{"kind": "run",
+    "run_dir": Path, "planned": PlannedRun}`, then the agents' progress and `{"kind": "notice",
+    "text": ...}` (retries, long waits, fallbacks). Raises the errors of `plan_run` and
+    `claim_folder` before any model call.
     """
     planned = plan_run(request, settings)
+    if confirm is not None and not confirm(planned):
+        return None
     with claim_folder(planned) as run:
         if on_event is not None:
             on_event({"kind": "run", "run_dir": run.path, "planned": planned})

@@ -191,6 +191,7 @@ async def resolve_run(
         settings=settings,
         on_event=on_event,
     )
+    assert result is not None, "no confirmation was asked for"
     if not (result.run_dir / "dossier.json").is_file():
         raise UserError(f"the preparation of {target} wrote no dossier")
     return result.run_dir
@@ -230,7 +231,9 @@ async def open_rehearsal(
     wiring = wire(
         context, settings=settings, manifest_sections=(PREPARATION_SECTION, REHEARSAL_SECTION)
     )
-    deps = wiring.agent_deps()
+    deps = wiring.agent_deps(replies_dir=run.path / "replies")
+    if on_event is not None:
+        wiring.provider.on_notice = lambda text: on_event({"kind": "notice", "text": text})
     with run:
         async with open_checkpointer(run.path, settings.database_url) as saver:
             yield Rehearsal(
@@ -243,7 +246,7 @@ async def open_rehearsal(
     from negoprep.agents.registry import rehearsal_agent_names
 
     wiring.source.write_manifest(
-        REHEARSAL_SECTION, wiring.models_table(list(rehearsal_agent_names()))
+        REHEARSAL_SECTION, wiring.request_shapes(list(rehearsal_agent_names()))
     )
 
 

@@ -87,8 +87,11 @@ class AnswerSource:
             self._recorder = Recorder(self.mode, self.cassette)
         return self._recorder
 
-    def recorded_models(self, sections: Iterable[str], agents: Iterable[str]) -> dict[str, str]:
-        """Agent -> model the cassette was recorded with (later sections win); {} if unknown.
+    def recorded_models(
+        self, sections: Iterable[str], agents: Iterable[str]
+    ) -> dict[str, dict[str, Any]]:
+        """Agent -> the request settings the cassette was recorded with (model, response format,
+        output limit: `ModelConfig.request_shape`; later sections win); {} if unknown.
 
         Raises `UserError` naming the manifest when it cannot be read.
         """
@@ -100,7 +103,7 @@ class AnswerSource:
             for section in sections:
                 merged.update(data.get(section, {}))
             known = set(agents)
-            return {a: str(m["model"]) for a, m in merged.items() if a in known}
+            return {a: {**m, "model": str(m["model"])} for a, m in merged.items() if a in known}
         except (TypeError, KeyError, AttributeError) as exc:
             raise UserError(
                 f"{self.cassette / MANIFEST}: not a valid cassette manifest ({exc})"
@@ -125,7 +128,8 @@ class AnswerSource:
         return text
 
     def write_manifest(self, section: str, models: Mapping[str, Mapping[str, Any]]) -> None:
-        """After recording or authoring: note which model each agent of `section` asked for.
+        """After recording or authoring: note each agent's request settings (`models`: agent ->
+        `ModelConfig.request_shape()`), so that a replay sends the very requests recorded.
 
         Other sections are kept (the preparation owns `models`, the rehearsal `rehearsal`).
         """
@@ -134,10 +138,7 @@ class AnswerSource:
         data = self._manifest() if (self.cassette / MANIFEST).is_file() else {}
         data.setdefault("about", ABOUT)
         data["source"] = "hand-written" if self.mode == "author" else "recorded"
-        data[section] = {
-            a: {"model": m["model"], "response_format": m["response_format"]}
-            for a, m in models.items()
-        }
+        data[section] = {a: dict(m) for a, m in models.items()}
         write_json_atomic(self.cassette / MANIFEST, data)
 
     def _manifest(self) -> dict[str, Any]:

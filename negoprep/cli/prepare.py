@@ -13,7 +13,7 @@ from negoprep.cli.options import add_model_options, command_line, model_flags, m
 from negoprep.errors import UserError
 
 if TYPE_CHECKING:
-    from negoprep.app.prepare import PrepareRequest
+    from negoprep.app.prepare import PlannedRun, PrepareRequest
     from negoprep.cli.progress import Progress
 
 
@@ -50,6 +50,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--note", help="with --redo: a note for that agent, e.g. who decides")
     add_model_options(p)
+    p.add_argument(
+        "--estimate",
+        action="store_true",
+        help="make no model call: print the calls, tokens and cost the run would take",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="run even if the estimate exceeds NEGOPREP_MAX_RUN_TOKENS (no question asked)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=run)
 
@@ -76,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.quiet)
     state: dict[str, Any] = {}
     try:
-        return asyncio.run(_prepare(request_of(args), progress, state, model_flags(args)))
+        return asyncio.run(_prepare(request_of(args), progress, state, args))
     except KeyboardInterrupt:
         run_dir = state.get("run_dir")
         if run_dir is None:
@@ -90,10 +100,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _prepare(
-    request: PrepareRequest, progress: Progress, state: dict[str, Any], flags: list[str]
+    request: PrepareRequest,
+    progress: Progress,
+    state: dict[str, Any],
+    args: argparse.Namespace,
 ) -> int:
     from negoprep.app.prepare import prepare_case
     from negoprep.cli.progress import summary
+    from negoprep.llm.provider import mask_url
 
     def on_event(event: dict[str, Any]) -> None:
         if event.get("kind") == "run":
@@ -104,7 +118,7 @@ async def _prepare(
             if source.cassette is not None:
                 where = f" · {source.mode} {source.cassette}"
             else:
-                where = f" · live: {planned.wiring.settings.default.base_url or 'OpenAI'}"
+                where = f" · live: {mask_url(planned.wiring.settings.default.base_url)}"
             progress.say(
                 f"negoprep: case '{case.name}', {len(docs)} documents, "
                 f"{len(case.passages)} passages{where}"
@@ -113,10 +127,28 @@ async def _prepare(
                 progress.say(f"  ! {warning}")
         elif event.get("kind") == "checking":
             progress.checking(event["done"], event["total"])
+        elif event.get("kind") == "notice":
+            progress.notice(str(event["text"]))
         else:
             progress.event(event)
 
-    result = await prepare_case(request, on_event=on_event)
+    estimate = bool(getattr(args, "estimate", False))
+    yes = bool(getattr(args, "yes", False))
+    settings = None
+    if estimate:  # no model is called: an estimate needs no provider configured
+        from negoprep.app import settings as settings_mod
+
+        settings_mod.load_env_file()
+        settings = replace(settings_mod.from_env(model=request.model), provider_configured=True)
+    found = await prepare_case(
+        request,
+        settings=settings,
+        on_event=on_event,
+        confirm=lambda planned: confirm_cost(planned, estimate=estimate, yes=yes),
+    )
+    if found is None:
+        return 0 if estimate else 2
+    result = found
     while result.review_file is not None:
         if not sys.stdin.isatty():
             print(
@@ -128,7 +160,7 @@ async def _prepare(
         input("then press Enter to continue (Ctrl-C to stop; continue later with --resume) ")
         follow = replace(request, resume=result.run_dir, case_dir=None, out=None)
         try:
-            result = await prepare_case(follow, on_event=on_event)
+            result = await prepare_case(follow, on_event=on_event) or result
         except UserError as exc:  # a correction that is not a deal profile: fix it and go on
             print(f"negoprep: {exc}", file=sys.stderr)
     assert result.dossier is not None
@@ -138,6 +170,39 @@ async def _prepare(
         progress.say(f"  (the previous dossier was moved to {result.archived})")
     for line in result.dossier.user_changes:
         progress.say(f"  (your review: {line})")
-    resume = command_line("prepare", "--resume", str(result.run_dir), *flags)
-    print(summary(result.dossier, result.run_dir, progress.elapsed(), resume))
+    resume = command_line("prepare", "--resume", str(result.run_dir), *model_flags(args))
+    print(summary(result.dossier, result.run_dir, progress.elapsed(), resume, progress.shown))
     return result.exit_code
+
+
+def confirm_cost(planned: PlannedRun, *, estimate: bool, yes: bool) -> bool:
+    """--estimate: print the estimate and stop (False). Otherwise True, unless a live or
+    recording run exceeds NEGOPREP_MAX_RUN_TOKENS: then ask on a terminal, and without one
+    raise `UserError` unless `yes`."""
+    from negoprep.app.estimate import estimate_run, render_estimate
+    from negoprep.errors import UserError
+
+    settings = planned.wiring.settings
+    limited = settings.max_run_tokens is not None and planned.source.mode in ("live", "record")
+    if not (estimate or limited):
+        return True
+    language = planned.case.language(planned.request.language or settings.language)
+    wiring = planned.wiring
+    run = estimate_run(planned.case, settings, wiring.prompts, wiring.knowledge, language)
+    if estimate:
+        print(render_estimate(run, settings))
+        return False
+    assert settings.max_run_tokens is not None
+    if run.total_tokens <= settings.max_run_tokens or yes:
+        return True
+    text = (
+        f"this run is estimated at about {run.total_tokens:,} tokens, above "
+        f"NEGOPREP_MAX_RUN_TOKENS={settings.max_run_tokens:,} (see: negoprep prepare "
+        f"{planned.case_dir} --estimate)"
+    )
+    if not sys.stdin.isatty():
+        raise UserError(f"{text}; add --yes to run it anyway")
+    if input(f"negoprep: {text}. Run it? [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    print("negoprep: not run.", file=sys.stderr)
+    return False

@@ -18,6 +18,8 @@ class Progress:
         self.started = time.perf_counter()
         self.running: dict[str, float] = {}
         self.checked_tenth = -1
+        self.shown: set[str] = set()
+        """Failure reasons already said on screen (the summary does not repeat them)."""
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -49,13 +51,29 @@ class Progress:
             self.say(f"  ✓ {label} finished in {took:.1f} s")
         elif status == "failed":
             self.running.pop(key, None)
-            self.say(f"  ✗ {label} failed: {detail}")
+            reason = event.get("reason") or ""
+            self.say(f"  ✗ {label} failed: {reason}" if reason else f"  ✗ {label} failed")
+            if not self.quiet and reason:
+                self.shown.add(reason)
+
+    def notice(self, text: str) -> None:
+        """A message about a call in progress: a retry, a long wait, a fallback (thread-safe)."""
+        self.say(f"  · {text}")
 
 
-def summary(dossier: Dossier, run_dir: Path, seconds: float, resume: str = "") -> str:
-    """The end-of-run summary; `resume` is the command that retries what failed."""
+def summary(
+    dossier: Dossier,
+    run_dir: Path,
+    seconds: float,
+    resume: str = "",
+    shown: set[str] | frozenset[str] = frozenset(),
+) -> str:
+    """The closing lines; `resume` is the command that retries what failed; a failure whose
+    reason is in `shown` (said live) is not repeated."""
     g = dossier.grounding
     tin, tout = dossier.tokens()
+    requests = sum(max(c.requests, 1) for c in dossier.calls)
+    failed = sum(1 for c in dossier.calls if c.status != "ok")
     builtin = preparation_agents(())
     sections: dict[str, object] = {
         f"{a.title.lower()} ({a.name})": getattr(dossier, a.key) for a in builtin
@@ -74,13 +92,19 @@ def summary(dossier: Dossier, run_dir: Path, seconds: float, resume: str = "") -
     if missing:
         lines.append(f"Sections MISSING: {', '.join(missing)}")
     for agent, reason in dossier.failures.items():
-        lines.append(f"  ✗ {agent}: {reason}")
+        lines.append(
+            f"  ✗ {agent}: failed (reason above)"
+            if any(said and said in reason for said in shown)
+            else f"  ✗ {agent}: {reason}"
+        )
     bad_files = [d for d in dossier.case.documents if d.status in ("unreadable", "skipped")]
     for doc in bad_files:
         lines.append(f"  ✗ file {doc.path}: {doc.status}: {'; '.join(doc.problems)}")
     lines += [
         f"Citations: {g.verified} verified, {g.unverified} unverified (marked in the dossier)",
-        f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls",
+        f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls"
+        + (f" ({requests} HTTP requests)" if requests > len(dossier.calls) else "")
+        + (f", {failed} of them failed" if failed else ""),
         f"Time: {seconds:.1f} s",
         f"Mode: {dossier.mode}",
     ]

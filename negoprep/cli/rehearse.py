@@ -70,11 +70,14 @@ def _on_event(event: dict[str, Any]) -> None:
     """Notes and the preparation's progress (when a case is prepared first), on stderr."""
     if event.get("kind") == "note":
         print(f"negoprep: {event['text']}", file=sys.stderr)
+    elif event.get("kind") == "notice":
+        print(f"  · {event['text']}", file=sys.stderr, flush=True)
 
 
 async def _rehearse(args: argparse.Namespace, request: RehearsalRequest) -> int:
     from negoprep.app.rehearsal import open_rehearsal
     from negoprep.cli.chat import ChatSession, check_session_name, parse_script
+    from negoprep.llm.provider import mask_url
 
     check_session_name(args.session)
     items = parse_script(args.script.read_text(encoding="utf-8")) if args.script else None
@@ -83,7 +86,7 @@ async def _rehearse(args: argparse.Namespace, request: RehearsalRequest) -> int:
         where = (
             f"{source.mode} {source.cassette}"
             if source.cassette
-            else f"live: {rehearsal.wiring.settings.default.base_url or 'OpenAI'}"
+            else f"live: {mask_url(rehearsal.wiring.settings.default.base_url)}"
         )
         print(f"negoprep: rehearsing with the dossier in {run_dir} · {where}", file=sys.stderr)
         chat = ChatSession(

@@ -6,7 +6,8 @@ cassette folder, keyed by a hash of the endpoint and the canonical JSON request 
 never stored (no keys, no auth); the request body is stored so that a miss can say what changed.
 
 Modes:
-- ``record``: forward to the real server and save every successful exchange.
+- ``record``: forward to the real server and save every exchange (a later success of the same
+  request replaces an error).
 - ``replay``: serve saved exchanges only; a request with no recording raises `CassetteMiss`
   naming the call (agent) and the request. Nothing reaches the network.
 - ``author``: serve responses written by hand (``<cassette>/handwritten/<call>.json``) and save
@@ -292,15 +293,14 @@ class Recorder:
     def after_live(
         self, call: str, key: str, request: httpx2.Request, body: Any, response: httpx2.Response
     ) -> None:
-        if self.mode != "record" or not 200 <= response.status_code < 300:
+        # Error replies are kept too: a server's refusal (of a response format, of stream_options)
+        # and the fallback that followed replay as they happened. A retried request that then
+        # succeeded has the same key, so its success replaces the error.
+        if self.mode != "record":
             return
         text = response.content.decode("utf-8", "replace")
-        model = None
-        try:
-            model = json.loads(text).get("model")
-        except ValueError:
-            match = re.search(r'"model"\s*:\s*"([^"]+)"', text)
-            model = match.group(1) if match else None
+        match = re.search(r'"model"\s*:\s*"([^"]+)"', text)
+        model = match.group(1) if match else None
         self._save(call, key, request, body, response, text, {"kind": "recorded", "model": model})
 
     def _save(
@@ -316,7 +316,10 @@ class Recorder:
         ctype = response.headers.get("content-type", "application/json").split(";")[0]
         stored: Any = text
         if ctype == "application/json":
-            stored = json.loads(text)
+            try:
+                stored = json.loads(text)
+            except ValueError:
+                ctype = "text/plain"  # a server that labels a non-JSON body as JSON
         entry = {
             "key": key,
             "call": call,

@@ -35,12 +35,15 @@ def test_example_case_replays_offline_and_matches_the_snapshot(
     assert dossier["grounding"]["unverified"] == 0 and dossier["grounding"]["total"] >= 40
     assert dossier["grounding"]["unknown_kb_refs"] == []
     assert {c["call"] for c in dossier["calls"]} == {
-        "extractor",
+        "extractor.parties",
+        "extractor.interests",
+        "extractor.facts",
+        "extractor.risks",
         "challenger",
         "counterpart",
         "synthesis",
     }
-    assert "… extractor working" in out.err and "✓ synthesis finished" in out.err
+    assert "… extractor (facts) working" in out.err and "✓ synthesis finished" in out.err
     assert "Citations: " in out.out and "Tokens: " in out.out
     markdown = normalise((tmp_path / "run" / "dossier.md").read_text(), example_case)
     for heading in (
@@ -73,7 +76,7 @@ def test_example_cassette_is_labelled_and_holds_no_secrets(example_case: Path) -
     assert all(
         e["source"]["kind"] == "hand-written"
         for e in entries
-        if e["call"] in ("extractor", "synthesis")
+        if e["call"] in ("extractor.parties", "synthesis")
     )
     text = "".join(json.dumps(e) for e in entries).lower()
     assert "authorization" not in text and "bearer " not in text and "api_key" not in text
@@ -142,7 +145,8 @@ def test_failed_agent_then_resume(
     assert (
         main(["prepare", str(example_case), "--replay", str(partial), "--out", str(run_dir)]) == 1
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err  # said live on stderr; the summary points to it
     assert "replay: no recording for call 'counterpart'" in out
     first = json.loads((run_dir / "dossier.json").read_text())
     assert (
@@ -159,7 +163,7 @@ def test_failed_agent_then_resume(
     assert "previous dossier was moved" in captured.err
     second = json.loads((run_dir / "dossier.json").read_text())
     assert second["status"] == "complete" and second["challenge"] == first["challenge"]
-    assert [c["call"] for c in second["calls"]].count("extractor") == 1, (
+    assert [c["call"] for c in second["calls"]].count("extractor.facts") == 1, (
         "the extractor did not run again"
     )
     (archived,) = (run_dir / "previous").iterdir()

@@ -12,17 +12,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from factories import example_json
+from factories import example_json, with_focus_schemas
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.agents.challenger import ChallengeReport
 from negoprep.agents.counterpart import CounterpartProfile
-from negoprep.agents.extractor import DealProfile
+from negoprep.agents.extractor import FOCUSES, DealProfile
 from negoprep.agents.synthesis import OnePageBrief
 from negoprep.cli.main import main
 from negoprep.reading.ingest import load_case
 
-SCHEMAS = {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, OnePageBrief)}
+SCHEMAS = with_focus_schemas(
+    {m.__name__: m for m in (DealProfile, ChallengeReport, CounterpartProfile, OnePageBrief)}
+)
 # A fake key, built at run time so that no key-shaped string sits in the repository.
 KEY = "-".join(["sk", "stub", "secret", "key", "0123456789abcdefghij"])
 FAST_RETRY = {"retry-after-ms": "5"}
@@ -53,7 +55,11 @@ def responder(
         if special is not None:
             return special
         name = request.body["response_format"]["json_schema"]["name"]
-        return Reply(content=example_json(SCHEMAS[name], case, ["partial-alternatives"]))
+        return Reply(
+            content=example_json(
+                SCHEMAS[name], case, ["partial-alternatives"], request.body["messages"]
+            )
+        )
 
     return respond
 
@@ -80,7 +86,7 @@ def test_live_run_with_500_429_and_invalid_json(
     def trouble(request: SeenRequest) -> Reply | None:
         call = request.headers["x-negoprep-call"]
         seen[call] = seen.get(call, 0) + 1
-        if call == "extractor" and seen[call] == 1:
+        if call == "extractor.parties" and seen[call] == 1:
             return Reply(status=500, headers=FAST_RETRY)
         if call == "challenger" and seen[call] == 1:
             return Reply(status=429, headers=FAST_RETRY)
@@ -94,7 +100,11 @@ def test_live_run_with_500_429_and_invalid_json(
     out = capsys.readouterr()
     assert code == 0, out.err
     assert sorted(calls_of(stub)) == sorted(
-        ["extractor"] * 2 + ["challenger"] * 2 + ["counterpart"] * 2 + ["synthesis"]
+        ["extractor.parties"] * 2
+        + ["extractor.interests", "extractor.facts", "extractor.risks"]
+        + ["challenger"] * 2
+        + ["counterpart"] * 2
+        + ["synthesis"]
     )
     fed_back = [r for r in stub.requests if r.headers["x-negoprep-call"] == "counterpart"][1]
     assert "not valid against the required JSON schema" in fed_back.body["messages"][-1]["content"]
@@ -112,17 +122,18 @@ def test_401_is_not_retried_and_the_dossier_says_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     def reject_extractor(request: SeenRequest) -> Reply | None:
-        return Reply(status=401) if request.headers["x-negoprep-call"] == "extractor" else None
+        call = request.headers["x-negoprep-call"]
+        return Reply(status=401) if call.startswith("extractor") else None
 
     with StubOpenAI(responder(small_case, reject_extractor)) as stub:
         live_env(monkeypatch, stub)
         code = main(["prepare", str(small_case), "--out", str(tmp_path / "run")])
     out = capsys.readouterr()
     assert code == 1
-    assert calls_of(stub) == ["extractor"], (
+    assert sorted(calls_of(stub)) == sorted(f"extractor.{f.name}" for f in FOCUSES), (
         "401 is not retried and nothing depends on a missing profile"
     )
-    assert "rejected the API key (401)" in out.out
+    assert "rejected the API key (401)" in out.err and "failed (reason above)" in out.out
     markdown = (tmp_path / "run" / "dossier.md").read_text()
     assert "Missing: the extractor did not produce this part" in markdown
     assert "**INCOMPLETE**" in markdown
@@ -178,7 +189,12 @@ def test_record_then_replay_offline_without_the_key(
     entries = sorted(
         p.name.split("-")[0] for p in cassette.glob("*.json") if p.name != "manifest.json"
     )
-    assert entries == ["challenger", "counterpart", "extractor", "synthesis"]
+    assert entries == [
+        "challenger",
+        "counterpart",
+        *["extractor.facts", "extractor.interests", "extractor.parties", "extractor.risks"],
+        "synthesis",
+    ]
     assert KEY not in "".join(p.read_text() for p in cassette.glob("*.json"))
     manifest = json.loads((cassette / "manifest.json").read_text())
     assert manifest["models"]["extractor"]["model"] == "stub-model"
@@ -247,5 +263,5 @@ def test_interrupted_run_says_how_to_resume_and_resumes(small_case: Path, tmp_pa
             timeout=60,
         )
     assert done.returncode == 0, done.stderr
-    assert "extractor" not in calls_of(stub), "the extractor's profile was reused"
+    assert not any(c.startswith("extractor") for c in calls_of(stub)), "the profile was reused"
     assert json.loads((run_dir / "dossier.json").read_text())["status"] == "complete"

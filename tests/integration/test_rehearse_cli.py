@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from factories import assessment_data, example_json
 
-from negoprep.agents.challenger import ChallengeReport
-from negoprep.agents.coach import CRITERIA
+from negoprep.agents.challenger import ChallengeReport, retrieve
+from negoprep.agents.coach import CRITERIA, criterion_key
 from negoprep.agents.counterpart import CounterpartProfile
-from negoprep.agents.extractor import DealProfile
+from negoprep.agents.extractor import FOCUSES, DealProfile
 from negoprep.agents.synthesis import OnePageBrief
 from negoprep.cli.main import main
+from negoprep.knowledge.base import KnowledgeBase
 from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,15 +79,14 @@ REHEARSAL_RESPONSES: dict[str, Any] = {
     "coach.debrief": {
         "summary": "A calm opening and a good question about his needs.",
         "where_it_ended": "The order of topics is agreed; the money is open.",
-        "scorecard": [
-            {
-                "criterion": c,
+        "scorecard": {
+            criterion_key(c): {
                 "score": 3,
                 "reason": f"Reason for {c}.",
                 "evidence": [{"turn": 2, "quote": "What would you need"}],
             }
             for c in CRITERIA
-        ],
+        },
         "threats": [],
         "moments": [
             {"turn": 2, "what_happened": "He named his CFO.", "why_it_mattered": "An opening."}
@@ -95,7 +95,7 @@ REHEARSAL_RESPONSES: dict[str, Any] = {
             {"instead_of": f"thing {i}", "do": f"do {i}", "say_it_like_this": f"say {i}"}
             for i in (1, 2, 3)
         ],
-        "kb_refs": ["warnings-not-threats"],
+        "kb_refs": [],  # an enum of the entries the debrief is given; none needed
     },
 }
 
@@ -114,8 +114,16 @@ def authored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pat
         "counterpart": CounterpartProfile,
         "synthesis": OnePageBrief,
     }
+    profile = example_json(DealProfile, case)
+    # Knowledge ids are an enum of the entries sent: cite one the challenger will be given.
+    given = retrieve(KnowledgeBase.load(), DealProfile.model_validate_json(profile))
     for call, schema in schemas.items():
-        (hand / f"{call}.json").write_text(example_json(schema, case))
+        if call == "extractor":
+            for focus in FOCUSES:
+                written = example_json(focus.schema, case, [given[0].id])
+                (hand / f"extractor.{focus.name}.json").write_text(written)
+            continue
+        (hand / f"{call}.json").write_text(example_json(schema, case, [given[0].id]))
     for call, response in REHEARSAL_RESPONSES.items():
         (hand / f"{call}.json").write_text(json.dumps(response))
     script = base / "script.txt"

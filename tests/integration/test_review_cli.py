@@ -17,7 +17,7 @@ from negoprep.cli.main import main
 from negoprep.reading.ingest import load_case
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = {a.schema.__name__: a.schema for a in preparation_agents()}
+SCHEMAS = {s.__name__: s for a in preparation_agents() for s in a.schemas}
 
 
 @pytest.fixture
@@ -35,7 +35,11 @@ def stub(case_dir: Path, monkeypatch: pytest.MonkeyPatch) -> StubOpenAI:
 
     def respond(request: SeenRequest) -> Reply:
         name = request.body["response_format"]["json_schema"]["name"]
-        return Reply(content=example_json(SCHEMAS[name], case, ["partial-alternatives"]))
+        return Reply(
+            content=example_json(
+                SCHEMAS[name], case, ["partial-alternatives"], request.body["messages"]
+            )
+        )
 
     server = StubOpenAI(respond)
     server.__enter__()

@@ -7,15 +7,22 @@ from pathlib import Path
 import pytest
 
 from negoprep.agents.challenger import retrieval_queries, retrieve
-from negoprep.agents.extractor import DealProfile
+from negoprep.agents.extractor import FOCUSES, DealProfile, assemble_profile
 from negoprep.knowledge.base import MOVES, KnowledgeBase
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 
 
 def profile_of(case: str) -> DealProfile:
-    source = CASES / case / "cassettes" / "handwritten" / "extractor.json"
-    return DealProfile.model_validate_json(source.read_text())
+    """The example's hand-written deal profile, from its focused parts."""
+    folder = CASES / case / "cassettes" / "handwritten"
+    parts = {
+        f.name: f.schema.model_validate_json((folder / f"extractor.{f.name}.json").read_text())
+        for f in FOCUSES
+    }
+    profile, missing = assemble_profile(parts)
+    assert missing == []
+    return profile
 
 
 @pytest.fixture(scope="module")

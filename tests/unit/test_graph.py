@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import example_json
+from factories import example_json, reply_schema
 from fakes import ScriptedProvider, run_preparation
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from negoprep.agents.base import AgentDeps
-from negoprep.agents.extractor import DealProfile
+from negoprep.agents.extractor import FOCUSES, DealProfile
 from negoprep.agents.registry import preparation_agents
 from negoprep.agents.synthesis import OnePageBrief
 from negoprep.graphs.context import PrepDeps
@@ -43,7 +43,9 @@ def scripted(
     def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
         if fail(agent, call):
             raise ConnectionError(f"provider down for {call}")
-        return example_json(SCHEMAS[agent], case, ["partial-alternatives"])
+        return example_json(
+            reply_schema(agent, call, SCHEMAS), case, ["partial-alternatives"], messages
+        )
 
     return ScriptedProvider(respond, delay=delay)
 
@@ -67,8 +69,9 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
     provider = scripted(case)
     out = await run(provider, kb)
     calls = [c.call for c in provider.history]
-    assert calls[0] == "extractor" and calls[-1] == "synthesis"
-    assert sorted(calls[1:3]) == ["challenger", "counterpart"]
+    focused = sorted(f"extractor.{f.name}" for f in FOCUSES)
+    assert sorted(calls[:4]) == focused and calls[-1] == "synthesis"
+    assert sorted(calls[4:6]) == ["challenger", "counterpart"]
     assert isinstance(out["profile"], DealProfile) and isinstance(
         out["one_page_brief"], OnePageBrief
     )
@@ -85,15 +88,32 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
     )
 
 
+async def test_the_extractor_is_focused_calls_in_parallel_with_a_shared_prefix(
+    case: Case, kb: KnowledgeBase
+) -> None:
+    provider = scripted(case)
+    provider.meet = {f"extractor.{f.name}" for f in FOCUSES}  # each waits for all four
+    out = await run(provider, kb)
+    assert out.get("failures", {}) == {}, "the four calls were in flight at the same time"
+    calls = provider.calls("extractor")
+    systems = {str(c.messages[0].content).split("Reply with")[0] for c in calls}
+    users = [str(c.messages[1].content) for c in calls]
+    shared = users[0][: users[0].index("## Your part of the deal profile")]
+    assert len(systems) == 1 and all(u.startswith(shared) for u in users), "one shared prefix"
+    assert all(len(u) - len(shared) < 600 for u in users), "only the focus differs, at the end"
+    profile = out["profile"]
+    assert profile.facts and profile.interests and profile.risks and profile.parties
+
+
 async def test_challenger_and_counterpart_really_overlap(case: Case, kb: KnowledgeBase) -> None:
     provider = scripted(case)
     provider.meet = {"challenger", "counterpart"}  # each answers only once both are asked
     out = await run(provider, kb)
     assert out.get("failures", {}) == {}, "the two calls were in flight at the same time"
-    (ex,) = provider.calls("extractor")
+    extracted = max(c.ended for c in provider.calls("extractor"))
     (sy,) = provider.calls("synthesis")
     analysts = provider.calls("challenger") + provider.calls("counterpart")
-    assert ex.ended <= min(c.started for c in analysts)
+    assert extracted <= min(c.started for c in analysts)
     assert sy.started >= max(c.ended for c in analysts)
 
 
@@ -115,7 +135,12 @@ async def test_extractor_failure_skips_dependents_with_reasons(
     assert set(out["failures"]) == set(SCHEMAS)
     assert "provider down for extractor" in out["failures"]["extractor"]
     assert "extractor failed" in out["failures"]["challenger"]
-    assert [c.agent for c in provider.history] == ["extractor"]
+    assert [c.agent for c in provider.history] == ["extractor"] * len(FOCUSES)
+
+
+def parts_of(calls: list[Any]) -> set[str]:
+    """The parts of the case that focused calls read ('extractor.part-2.facts' -> part-2)."""
+    return {c.call.split(".")[1] for c in calls if ".part-" in c.call}
 
 
 def small_context(provider: ScriptedProvider, tokens: int) -> ScriptedProvider:
@@ -127,13 +152,13 @@ async def test_large_case_is_mapped_over_parts_then_merged(case: Case, kb: Knowl
     provider = small_context(scripted(case, delay=0.05), 1500)
     out = await run(provider, kb)
     part_calls = [c for c in provider.calls("extractor") if ".part-" in c.call]
-    assert len(part_calls) > 3
+    assert len(parts_of(part_calls)) > 3
     starts = sorted(c.started for c in part_calls)
     assert starts[1] < min(c.ended for c in part_calls), "parts are extracted in parallel"
     merge_calls = [c for c in provider.calls("extractor") if ".merge" in c.call]
     assert any(c.call.startswith("extractor.merge-2.") for c in merge_calls), "merged in rounds"
     merge_prompts = " ".join(str(c.messages[1].content) for c in merge_calls)
-    n = len(part_calls)
+    n = len(parts_of(part_calls))
     assert all(f"Part {i} of {n}" in merge_prompts for i in range(1, n + 1))
     assert out["profile"] is not None and out.get("failures", {}) == {}
 
@@ -142,14 +167,15 @@ async def test_one_merge_call_when_the_parts_fit_together(case: Case, kb: Knowle
     provider = small_context(scripted(case), 4000)
     out = await run(provider, kb)
     calls = sorted(c.call for c in provider.calls("extractor"))
-    assert calls == ["extractor.merge", "extractor.part-1", "extractor.part-2"]
+    focused = [f"extractor.part-{i}.{f.name}" for i in (1, 2) for f in FOCUSES]
+    assert calls == sorted(["extractor.merge", *focused])
     assert out["profile"] is not None
 
 
 async def test_a_failed_merge_keeps_every_part_item(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case, fail=lambda a, c: ".merge" in c), 1500)
     out = await run(provider, kb)
-    parts = len([c for c in provider.calls("extractor") if ".part-" in c.call])
+    parts = len(parts_of(provider.calls("extractor")))
     assert len(out["profile"].facts) == parts, "combined without a model, nothing dropped"
     assert "combined without deduplication" in out["failures"]["extractor"]
     assert out["one_page_brief"] is not None
@@ -158,7 +184,9 @@ async def test_a_failed_merge_keeps_every_part_item(case: Case, kb: KnowledgeBas
 async def test_failed_part_is_reported_and_the_rest_is_merged(
     case: Case, kb: KnowledgeBase
 ) -> None:
-    provider = small_context(scripted(case, fail=lambda a, c: c == "extractor.part-2"), 1500)
+    provider = small_context(
+        scripted(case, fail=lambda a, c: c.startswith("extractor.part-2.")), 1500
+    )
     out = await run(provider, kb)
     assert out["profile"] is not None
     assert (
@@ -171,7 +199,7 @@ async def test_failed_part_is_reported_and_the_rest_is_merged(
 async def test_parts_beyond_the_limit_are_reported_unread(case: Case, kb: KnowledgeBase) -> None:
     provider = small_context(scripted(case), 1500)
     out = await run(provider, kb, max_parts=2)
-    assert len([c for c in provider.calls("extractor") if ".part-" in c.call]) == 2
+    assert len(parts_of(provider.calls("extractor"))) == 2
     assert out["part_failures"] and out["part_failures"][0].startswith("not read: ")
     assert "NEGOPREP_MAX_PARTS" in out["failures"]["extractor"]
 

@@ -37,9 +37,7 @@ def provider(mode: str, folder: Path, base_url: str | None = None) -> OpenAIComp
 
 
 async def ask(p: OpenAICompatibleProvider, question: str, call: str = "extractor") -> Answer:
-    result = await ainvoke_structured(
-        p.chat_model("extractor", call), Answer, "system text", question
-    )
+    result = await ainvoke_structured(p, "extractor", call, Answer, "system text", question)
     return result.value
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from factories import example_json
+from factories import example_json, reply_schema
 from fakes import ScriptedProvider, run_preparation
 from langchain_core.messages import BaseMessage
 from pydantic import Field
@@ -61,7 +61,9 @@ async def run(
     def respond(name: str, call: str, messages: list[BaseMessage]) -> str:
         if fail and name == "legitimacy":
             raise TimeoutError("model timed out")
-        return example_json(schemas[name], case, ["partial-alternatives"])
+        return example_json(
+            reply_schema(name, call, schemas), case, ["partial-alternatives"], messages
+        )
 
     provider = ScriptedProvider(respond, meet={"challenger", "counterpart", agent.name})
     deps = PrepDeps(

@@ -94,7 +94,7 @@ def test_a_score_needs_its_reason_and_its_turns() -> None:
         Debrief.model_validate(bad)
     bad = debrief()
     bad["scorecard"][2]["score"] = 7
-    with pytest.raises(ValidationError, match="from 1 to 5"):
+    with pytest.raises(ValidationError, match="less than or equal to 5"):
         Debrief.model_validate(bad)
 
 

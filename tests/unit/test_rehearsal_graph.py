@@ -4,6 +4,7 @@ debrief, and resuming a session from its SQLite checkpoint after a restart."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
 from negoprep.agents.base import AgentDeps
-from negoprep.agents.coach import CRITERIA
+from negoprep.agents.coach import CRITERIA, criterion_key
 from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.graphs.rehearsal import compile_rehearsal
 from negoprep.graphs.rehearsal_state import RehearsalContext, Setup, build_setup
@@ -60,7 +61,7 @@ def debrief_json(turn: int = 1, quote: str = "agenda", threats: list[Any] | None
         {
             "summary": "A fair first try.",
             "where_it_ended": "An expert in principle; money open.",
-            "scorecard": [{"criterion": c, **line} for c in CRITERIA],
+            "scorecard": {criterion_key(c): line for c in CRITERIA},
             "threats": threats or [],
             "moments": [{"turn": 1, "what_happened": "Agenda agreed.", "why_it_mattered": "Calm."}],
             "do_differently": [{"instead_of": "a", "do": "b", "say_it_like_this": "c"}] * 3,
@@ -109,10 +110,19 @@ class Script:
         if call.endswith(".reply"):
             return f"Reply to {call}: we hold our position."
         if call.startswith("coach.hint"):
-            return HINT
+            return cite_given(HINT, messages)
         if call.startswith("coach.debrief"):
-            return self.debrief
+            return cite_given(self.debrief, messages)
         raise AssertionError(f"unexpected call {call}")
+
+
+def cite_given(reply: str, messages: list[BaseMessage]) -> str:
+    """The reply with its kb_refs set to the first knowledge entry the prompt gave (the schema
+    makes them an enum of the entries given, as a model under strict output would obey)."""
+    given = re.findall(r"^### \[([^\]]+)\]", "\n".join(str(m.content) for m in messages), re.M)
+    data = json.loads(reply)
+    data["kb_refs"] = given[:1]
+    return json.dumps(data)
 
 
 class Rig:
@@ -242,9 +252,10 @@ async def test_undo_takes_back_the_exchange_and_its_effect(rig: Rig) -> None:
 async def test_hint_draws_on_the_knowledge_base_for_the_moment(rig: Rig) -> None:
     await rig.say("If T1 does not ship we will call the bond.")
     events, values = await rig.say("/hint")
+    assert "hints" in values, values.get("error")
     (hint,) = values["hints"]
     assert hint["after_turn"] == 1 and hint["label"] == "coach.hint-1"
-    assert hint["hint"]["kb_refs"] == ["warnings-not-threats"]
+    assert hint["hint"]["kb_refs"] == hint["knowledge"][:1]
     assert len(hint["knowledge"]) >= 5
     prompt = rig.prompt("coach.hint-1")
     assert all(f"[{entry}]" in prompt for entry in hint["knowledge"])
@@ -283,11 +294,12 @@ async def test_debrief_gets_the_threats_and_its_quotes_are_checked(rig: Rig) -> 
 async def test_a_debrief_missing_a_criterion_is_asked_again_then_fails_cleanly(rig: Rig) -> None:
     await rig.say("Shall we agree an agenda first?")
     broken = json.loads(debrief_json())
-    broken["scorecard"] = broken["scorecard"][:-1]
+    del broken["scorecard"]["substance"]  # strict output cannot do this; JSON mode can
     rig.script.debrief = json.dumps(broken)
     _, values = await rig.say("/debrief")
     assert rig.calls(lambda c: c.startswith("coach")) == ["coach.debrief"] * 3
-    assert "missing: substance" in values["error"] and values.get("debrief") is None
+    assert "scorecard.substance: Field required" in values["error"]
+    assert values.get("debrief") is None
     rig.script.debrief = debrief_json()
     _, values = await rig.say("/debrief")
     assert values["debrief"]["label"] == "coach.debrief", "a failed debrief keeps its label"

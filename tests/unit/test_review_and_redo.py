@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import example_json
+from factories import example_json, reply_schema
 from fakes import ScriptedProvider
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -37,7 +37,9 @@ class Rig:
         case = load_case(CASE_DIR)
 
         def respond(agent: str, call: str, messages: list[BaseMessage]) -> str:
-            return example_json(SCHEMAS[agent], case, ["partial-alternatives"])
+            return example_json(
+                reply_schema(agent, call, SCHEMAS), case, ["partial-alternatives"], messages
+            )
 
         self.provider = ScriptedProvider(respond)
         deps = PrepDeps(

@@ -16,7 +16,8 @@ from negoprep.agents.registry import all_agents
 from negoprep.llm.structured import response_format_for
 
 SCHEMAS = list(dict.fromkeys(schema for agent in all_agents() for schema in agent.schemas))
-"""Every schema any agent of the agent table sends to a model."""
+"""Every schema any agent of the agent table sends to a model (the validator audit in
+test_schema_rules.py uses it too)."""
 
 
 def objects(node: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
@@ -43,15 +44,40 @@ def defaults(node: Any, path: str = "$") -> list[str]:
     return []
 
 
+def strict_problems(sent: dict[str, Any]) -> list[str]:
+    """Why strict structured output would reject the schema (empty: it accepts it)."""
+    found = objects(sent)
+    problems = [] if found else ["the schema has no objects"]
+    for path, obj in found:
+        if obj.get("additionalProperties") is not False:
+            problems.append(f"{path} allows extra properties")
+        if sorted(obj.get("required", [])) != sorted(obj.get("properties", {})):
+            problems.append(f"{path}: not all required")
+    problems += [f"{p}: a default (strict mode rejects defaults)" for p in defaults(sent)]
+    return problems
+
+
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.__name__)
 def test_schema_is_strict(schema: type[BaseModel]) -> None:
-    sent = response_format_for(schema, "json_schema")["json_schema"]
-    assert sent["strict"] is True and sent["name"] == schema.__name__
-    found = objects(sent["schema"])
-    assert found, "the schema has objects"
-    for path, obj in found:
-        assert obj.get("additionalProperties") is False, f"{path} allows extra properties"
-        assert sorted(obj.get("required", [])) == sorted(obj.get("properties", {})), (
-            f"{path}: not all required"
-        )
-    assert defaults(sent["schema"]) == [], "strict mode rejects defaults"
+    sent = response_format_for(schema, "json_schema", {"passage": ["D1.P1"], "kb": ["k"]})
+    fmt = sent["response_format"]["json_schema"]
+    assert fmt["strict"] is True and fmt["name"] == schema.__name__
+    assert strict_problems(fmt["schema"]) == []
+
+
+def test_the_strict_check_fails_for_a_schema_that_breaks_strict_mode() -> None:
+    """A test of the test: a schema with an optional field, a default and open properties."""
+    broken = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "note": {"type": "string", "default": ""},
+            "extra": {"type": "object", "properties": {"a": {"type": "string"}}},
+        },
+        "required": ["name"],
+        "additionalProperties": False,
+    }
+    problems = strict_problems(broken)
+    assert "$: not all required" in problems
+    assert "$.properties.extra allows extra properties" in problems
+    assert "$.properties.note: a default (strict mode rejects defaults)" in problems

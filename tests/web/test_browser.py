@@ -267,11 +267,15 @@ def test_review_the_profile_then_redo_one_section(
     assert isinstance(page, Page)
     expect.set_options(timeout=WAIT_MS)
     case = load_case(EXAMPLE_CASE)
-    schemas = {a.schema.__name__: a.schema for a in preparation_agents()}
+    schemas = {s.__name__: s for a in preparation_agents() for s in a.schemas}
 
     def answer(request: SeenRequest) -> Reply:
         name = request.body["response_format"]["json_schema"]["name"]
-        return Reply(content=example_json(schemas[name], case, ["partial-alternatives"]))
+        return Reply(
+            content=example_json(
+                schemas[name], case, ["partial-alternatives"], request.body["messages"]
+            )
+        )
 
     with StubOpenAI(answer) as stub:
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
