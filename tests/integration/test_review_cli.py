@@ -62,18 +62,20 @@ def test_review_waits_for_the_corrected_profile_then_continues(
     out = capsys.readouterr().out
     review = run_dir / "review" / "deal-profile.yaml"
     assert f"continue with: negoprep prepare --resume {run_dir}" in out
-    assert calls(stub) == ["extractor"] and not (run_dir / "dossier.md").exists()
+    extraction = len(calls(stub))
+    assert {c.split(".")[0] for c in calls(stub)} == {"extractor"}
+    assert not (run_dir / "dossier.md").exists()
 
     profile = yaml.safe_load(review.read_text())
     profile["counterpart"] = "Velmora Trasformatori (the CFO decides)"
     review.write_text(yaml.safe_dump(profile, allow_unicode=True))
     assert main(["prepare", "--resume", str(run_dir), "-q"]) == 0
-    assert "the CFO decides" in json.dumps(stub.requests[1].body)
+    assert "the CFO decides" in json.dumps(stub.requests[extraction].body)
     dossier = json.loads((run_dir / "dossier.json").read_text())
     assert any(line.startswith("counterpart: ") for line in dossier["user_changes"])
     markdown = (run_dir / "dossier.md").read_text()
     assert "**Your review of the deal profile:** counterpart: " in markdown
-    assert calls(stub).count("extractor") == 1
+    assert len([c for c in calls(stub) if c.startswith("extractor")]) == extraction
 
 
 def test_a_correction_that_is_not_a_profile_is_one_clear_error(
@@ -86,7 +88,7 @@ def test_a_correction_that_is_not_a_profile_is_one_clear_error(
     assert main(["prepare", "--resume", str(run_dir), "-q"]) == 2
     err = capsys.readouterr().err
     assert str(review) in err and "not a deal profile" in err
-    assert calls(stub) == ["extractor"], "nothing more was asked of the model"
+    assert {c.split(".")[0] for c in calls(stub)} == {"extractor"}, "nothing more was asked"
 
 
 def test_redo_one_section_with_a_note(

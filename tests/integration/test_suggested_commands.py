@@ -100,5 +100,5 @@ def test_a_failed_preparation_suggests_a_resume_with_the_same_answer_source(
 
     assert main(argv[1:]) == 1, "the same recordings: the same call still missing"
     captured = capsys.readouterr()
-    assert "replay: no recording for call 'counterpart'" in captured.out
+    assert "replay: no recording for call 'counterpart'" in captured.out + captured.err
     assert "No LLM provider" not in captured.err

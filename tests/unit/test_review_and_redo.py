@@ -65,7 +65,10 @@ async def test_review_pauses_after_the_extractor_and_the_others_use_the_correcti
 ) -> None:
     rig = Rig(kb)
     values = await rig.run({"case_dir": str(CASE_DIR)}, review=True)
-    assert rig.calls() == ["extractor"], "nothing runs after the extractor until the review"
+    assert {c.split(".")[0] for c in rig.calls()} == {"extractor"}, (
+        "nothing runs after the extractor until the review"
+    )
+    extraction = len(rig.calls())
     waiting = review_request(await rig.graph.aget_state(rig.config))
     assert waiting is not None and waiting["our_side"] == values["profile"].our_side
     corrected = dict(waiting)
@@ -76,7 +79,7 @@ async def test_review_pauses_after_the_extractor_and_the_others_use_the_correcti
         {"question": "Who signs off above EUR 1m?", "why_it_matters": "x", "ask_whom": "CFO"},
     ]
     values = await rig.run(Command(resume=corrected), review=True)
-    assert sorted(rig.calls()[1:3]) == ["challenger", "counterpart"]
+    assert sorted(rig.calls()[extraction : extraction + 2]) == ["challenger", "counterpart"]
     assert "Velmora's CFO, who decides" in rig.prompt("challenger")
     changes = values["user_changes"]
     assert any(c.startswith("counterpart: ") for c in changes)

@@ -57,7 +57,10 @@ def test_case_text_is_escaped() -> None:
 
 
 def test_the_debrief_links_every_turn_it_cites() -> None:
-    debrief = json.loads(DEBRIEF.read_text(encoding="utf-8"))
+    from negoprep.agents.coach import DebriefReply
+
+    reply = DebriefReply.model_validate(json.loads(DEBRIEF.read_text(encoding="utf-8")))
+    debrief = reply.to_debrief().model_dump(mode="json")  # as the session keeps it
     data = values(6, debrief={"after_turn": 6, "label": "d", "debrief": debrief, "problems": []})
     html = render(data)
     cited = {ev["turn"] for line in debrief["scorecard"] for ev in line["evidence"]}
