@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from negoprep.agents.extractor import FOCUSES
 from negoprep.app.rehearsal import load_setup
 from negoprep.cli.main import main
 
@@ -151,7 +152,7 @@ def test_preparation_runs_on_replay_and_a_second_pass_rebuilds_the_state(server:
     assert set(first) == {"dossier", "dossier_md"}
     assert first["dossier"]["status"] == "complete"
     assert first["dossier_md"].startswith("# Preparation dossier: ")
-    assert len(first["dossier"]["calls"]) == 4
+    assert len(first["dossier"]["calls"]) == len(FOCUSES) + 3  # focused extraction, 3 agents
     assert second["dossier"]["status"] == "complete"
     assert second["dossier"]["calls"] == first["dossier"]["calls"], (
         "the second pass rebuilt the checkpointed outputs and asked no model again"
