@@ -69,7 +69,7 @@ def agent_rows(events: list[dict[str, Any]], *, ended: bool = False) -> list[Age
             rows.append(row)
         row.status, row.seconds = str(status), round(t - row.started, 1)
         if status == "failed":
-            row.reason = detail
+            row.reason = str(event.get("reason") or detail)
     if ended:
         for row in rows:
             if row.status == "started":

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from served import SCREENSHOTS, Served
 
+from negoprep.agents.extractor import FOCUSES
 from negoprep.cli.chat import parse_script
 
 EXAMPLE_CASE = Path(__file__).resolve().parents[2] / "cases" / "supplier-claim"
@@ -95,7 +96,7 @@ def test_upload_prepare_read_rehearse_undo(served: Served, page: object) -> None
     page.check("input[value='replay:example-supplier-claim']")
     page.click("button:has-text('Start the preparation')")
     expect(page.locator("a:has-text('Read the dossier')")).to_be_visible()
-    expect(page.locator("tr.agent-finished")).to_have_count(4)
+    expect(page.locator("tr.agent-finished")).to_have_count(len(FOCUSES) + 3)
     expect(page.locator(".status-complete")).to_be_visible()
     shot(page, "03-run")
     run_url = page.url
@@ -201,14 +202,14 @@ def test_a_live_run_shows_the_provider_and_a_failed_agent_with_its_reason(
             expect(live).to_contain_text(stub.base_url)
             live.locator("input").check()
             page.click("button:has-text('Start the preparation')")
-            expect(page.locator("tr.agent-failed")).to_have_count(1)
-            expect(page.locator("tr.agent-failed .why")).to_contain_text("401")
+            expect(page.locator("tr.agent-failed")).to_have_count(len(FOCUSES))
+            expect(page.locator("tr.agent-failed .why").first).to_contain_text("401")
             expect(page.locator("button:has-text('Resume')")).to_be_visible()
             expect(page.locator(".status-incomplete")).to_be_visible()
             expect(page.locator("a:has-text('Rehearse')")).to_have_count(0)  # no counterpart
             shot(page, "06-run-failed")
             assert key not in page.content()
-    assert [r.headers["x-negoprep-call"] for r in stub.requests] == ["extractor"]
+    assert {r.headers["x-negoprep-call"].split(".")[0] for r in stub.requests} == {"extractor"}
 
 
 def test_a_cancelled_run_stays_resumable(
@@ -237,16 +238,16 @@ def test_a_cancelled_run_stays_resumable(
                 page.goto(served.url + "/cases/example-supplier-claim")
                 page.locator("label.choice", has_text="Live:").locator("input").check()
                 page.click("button:has-text('Start the preparation')")
-                expect(page.locator("tr.agent-started")).to_have_count(1)
+                expect(page.locator("tr.agent-started")).to_have_count(len(FOCUSES))
                 assert asked.wait(WAIT_MS / 1000)
                 page.click("button:has-text('Cancel')")
                 expect(page.locator(".state-line")).to_contain_text("Cancelled")
-                expect(page.locator("tr.agent-stopped")).to_have_count(1)
+                expect(page.locator("tr.agent-stopped")).to_have_count(len(FOCUSES))
                 (run_dir,) = served.runs_dir.iterdir()
                 assert not (run_dir / "dossier.json").exists()
                 release.set()
                 page.click("button:has-text('Resume')")
-                expect(page.locator("tr.agent-failed .why")).to_contain_text("401")
+                expect(page.locator("tr.agent-failed .why").first).to_contain_text("401")
                 expect(page.locator(".status-incomplete")).to_be_visible()
                 assert (run_dir / "dossier.json").is_file()
         finally:
@@ -288,7 +289,7 @@ def test_review_the_profile_then_redo_one_section(
             editor = page.locator("#review textarea")
             expect(editor).to_be_visible()
             calls = [r.headers["x-negoprep-call"] for r in stub.requests]
-            assert calls == ["extractor"], "nothing else runs before the review"
+            assert {c.split(".")[0] for c in calls} == {"extractor"}, "nothing else runs yet"
             profile = yaml.safe_load(editor.input_value())
             profile["counterpart"] = "Velmora Trasformatori (the CFO decides)"
             editor.fill(yaml.safe_dump(profile, allow_unicode=True))
@@ -296,7 +297,7 @@ def test_review_the_profile_then_redo_one_section(
             page.click("button:has-text('Continue with this profile')")
             expect(page.locator(".status-complete")).to_be_visible()
             expect(page.locator("#changes")).to_contain_text("counterpart:")
-            assert "the CFO decides" in str(stub.requests[1].body)
+            assert "the CFO decides" in str(stub.requests[len(calls)].body)
 
             page.click("#redo summary")
             page.select_option("#redo select[name=agent]", "counterpart")
@@ -307,5 +308,5 @@ def test_review_the_profile_then_redo_one_section(
             )
             expect(page.locator("#changes")).to_contain_text("previous/")
             shot(page, "08-redo")
-        redone = [r.headers["x-negoprep-call"] for r in stub.requests][4:]
+        redone = [r.headers["x-negoprep-call"] for r in stub.requests][len(calls) + 3 :]
         assert sorted(redone) == ["counterpart", "synthesis"]
