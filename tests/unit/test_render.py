@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import dossier_examples
 import pytest
-from factories import build
 
-from negoprep.agents.challenger import ChallengeReport
-from negoprep.agents.counterpart import CounterpartProfile
 from negoprep.agents.extractor import DealProfile
-from negoprep.agents.synthesis import OnePageBrief
 from negoprep.knowledge.base import KnowledgeBase
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.output.dossier import assemble
@@ -27,18 +24,8 @@ def case() -> Case:
 
 
 def state(case: Case, language: str = "English", **changes: Any) -> dict[str, Any]:
-    kb = ["partial-alternatives"]
-    out: dict[str, Any] = {
-        "case": case,
-        "language": language,
-        "profile": DealProfile.model_validate(build(DealProfile, case, kb)),
-        "challenge": ChallengeReport.model_validate(build(ChallengeReport, case, kb)),
-        "counterpart": CounterpartProfile.model_validate(build(CounterpartProfile, case, kb)),
-        "one_page_brief": OnePageBrief.model_validate(build(OnePageBrief, case, kb)),
-        "knowledge_used": kb,
-    }
-    out.update(changes)
-    return out
+    """The example's agent outputs (built from their schemas) for `case`."""
+    return dossier_examples.state(language, case=case, **changes)
 
 
 def render(st: dict[str, Any]) -> str:
