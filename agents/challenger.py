@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
+from negoprep.agents.focus import Focus, check_covers, focus
 from negoprep.agents.schemas import KB_REFS_DESCRIPTION, Citation, KbId, Strict, cited_ids
 from negoprep.knowledge.base import MOVES, KnowledgeBase, KnowledgeEntry
 
@@ -96,6 +97,36 @@ class ChallengeReport(Strict):
     process_moves: list[ProcessMove]
 
 
+FOCUSES: tuple[Focus, ...] = (
+    focus(
+        ChallengeReport,
+        "trades",
+        ("fixed_pie_frame", "assumptions_challenged", "hidden_trades"),
+        "The narrow frame the case is stuck in, the assumptions that keep our side in it (3-5), "
+        "each challenged and reframed, and the hidden trades (3-5): what we can offer that costs "
+        "us little and they value.",
+    ),
+    focus(
+        ChallengeReport,
+        "alternatives",
+        ("partial_alternatives", "option_packages"),
+        "The partial alternatives our side can start building now (3-5): none a full Plan B, "
+        "each reducing dependency, creating time, strengthening credibility or adding process "
+        "choices; and two or three option packages of equal value to us, to offer at once.",
+    ),
+    focus(
+        ChallengeReport,
+        "process",
+        ("consent_ladder", "warnings", "inertia_levers", "process_moves"),
+        "The tactical-consent ladder (3-5 steps, the smallest yes first), the warnings to give "
+        "instead of threats (2-4), the levers of inertia (2-3), and the process moves across "
+        "process, relationship and substance (4-6).",
+    ),
+)
+check_covers(ChallengeReport, FOCUSES)
+FOCUS_BY_NAME = {f.name: f for f in FOCUSES}
+
+
 def retrieval_queries(profile: DealProfile) -> list[str]:
     """Focused queries, one per thing the case is about; the English search terms come first."""
     queries = list(profile.search_terms)
@@ -155,25 +186,29 @@ def render_entries(entries: list[KnowledgeEntry]) -> str:
 async def challenge(
     deps: AgentDeps,
     *,
+    focus: str,
     brief: str,
     profile: DealProfile,
     language: str,
     passage_ids: list[str] | None = None,
-) -> tuple[AgentResult[ChallengeReport], list[str]]:
-    """The challenge report, and the ids of the knowledge entries it was given.
+) -> tuple[AgentResult[BaseModel], list[str]]:
+    """One focused part (`FOCUSES`, by name) of the challenge report, and the ids of the
+    knowledge entries it was given (the same for every focus: the prompts share a prefix).
 
     `passage_ids`: the case's passages, which its citations may name (default: those the deal
-    profile cites). Raises what `run_structured` raises."""
+    profile cites). Raises `KeyError` for an unknown focus, and what `run_structured` raises."""
+    chosen = FOCUS_BY_NAME[focus]
     entries = retrieve(deps.knowledge, profile)
     result = await run_structured(
         deps,
         NAME,
-        NAME,
+        f"{NAME}.{chosen.name}",
         PROMPT_ID,
-        ChallengeReport,
+        chosen.schema,
         case_brief=brief,
         deal_profile=to_prompt_json(profile),
         knowledge=render_entries(entries),
+        focus=chosen.instruction,
         language=language,
         ids={"kb": [e.id for e in entries], "passage": passage_ids or cited_ids(profile)},
     )

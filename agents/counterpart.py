@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured, to_prompt_json
 from negoprep.agents.extractor import DealProfile
+from negoprep.agents.focus import Focus, check_covers, focus
 from negoprep.agents.schemas import Citation, Cited, Strict, cited_ids, passage_ids_in
 
 NAME = "counterpart"
@@ -89,26 +90,85 @@ class CounterpartProfile(Strict):
     persona: Persona
 
 
+FOCUSES: tuple[Focus, ...] = (
+    focus(
+        CounterpartProfile,
+        "profile",
+        (
+            "name",
+            "summary",
+            "communication_style",
+            "decision_style",
+            "values",
+            "pressures",
+            "how_they_may_see_us",
+        ),
+        "Who they are: their name, a three-sentence summary, how they communicate and decide "
+        "(and who really decides), what they value, the pressures they are under (3-6, cited), "
+        "and the negative things they may think or say about us (2-4).",
+    ),
+    focus(
+        CounterpartProfile,
+        "tactics",
+        ("likely_tactics", "hidden_aims", "persona"),
+        "The tactics they are likely to use (3-5, each with its signs and our response), the "
+        "aims they do not state (2-4 hypotheses, each with a way to test it), and the persona a "
+        "rehearsal will use.",
+    ),
+    focus(
+        CounterpartProfile,
+        "position",
+        ("their_alternatives", "dependencies", "tomorrow_morning", "internal_justification"),
+        "Their alternatives to a deal with us (2-4, without wishful thinking), their "
+        "dependencies on us (2-4), the problems they will still have tomorrow morning if they "
+        "say no to us (2-4), all cited, and what they need to explain a deal internally (2-4).",
+    ),
+    focus(
+        CounterpartProfile,
+        "guidance",
+        (
+            "communication_guidance",
+            "interaction_guidance",
+            "negotiation_guidance",
+            "phrases_to_use",
+            "phrases_to_avoid",
+        ),
+        "Our communication, interaction and negotiation guidance (3-5 points each), and the "
+        "phrases to use and to avoid with them (3-5 each, each with why).",
+    ),
+)
+check_covers(CounterpartProfile, FOCUSES)
+FOCUS_BY_NAME = {f.name: f for f in FOCUSES}
+
+
 async def profile_counterpart(
     deps: AgentDeps,
     *,
+    focus: str,
     brief: str,
     profile: DealProfile,
     documents: str,
     language: str,
     passage_ids: list[str] | None = None,
-) -> AgentResult[CounterpartProfile]:
-    """The counterpart's profile. `passage_ids`: the case's passages, which its citations may
-    name (default: those in `documents` and those the deal profile cites)."""
+) -> AgentResult[BaseModel]:
+    """One focused part (`FOCUSES`, by name) of the counterpart's profile. Its prompt starts
+    with the case extractor's prefix (the `case_reading` prompt: rules, brief, documents), so a
+    prompt cache serves the documents once for both agents.
+
+    `passage_ids`: the case's passages, which its citations may name (default: those in
+    `documents` and those the deal profile cites). Raises `KeyError` for an unknown focus, and
+    what `run_structured` raises."""
+    chosen = FOCUS_BY_NAME[focus]
     return await run_structured(
         deps,
         NAME,
-        NAME,
+        f"{NAME}.{chosen.name}",
         PROMPT_ID,
-        CounterpartProfile,
+        chosen.schema,
         case_brief=brief,
-        deal_profile=to_prompt_json(profile),
         documents=documents,
+        deal_profile=to_prompt_json(profile),
+        focus=chosen.instruction,
         language=language,
         ids={
             "passage": passage_ids

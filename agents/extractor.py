@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Literal, cast
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from negoprep.agents.base import AgentDeps, AgentResult, run_structured
+from negoprep.agents.focus import Focus, assemble, check_covers, focus
 from negoprep.agents.schemas import Citation, Cited, Side, Strict, passage_ids_in
 
 NAME = "extractor"
@@ -137,80 +138,56 @@ class DealProfile(Strict):
     )
 
 
-@dataclass(frozen=True)
-class Focus:
-    """One focused extraction call: a few sections of the deal profile, with a bounded output."""
-
-    name: str
-    """Its call label's last part (`extractor.parties`, `extractor.part-2.parties`)."""
-    fields: tuple[str, ...]
-    """The `DealProfile` fields it writes."""
-    instruction: str
-    """What the prompt asks for (the prompt's last part: the prefix is shared by all focuses)."""
-    schema: type[BaseModel]
-
-
-def _focus(name: str, fields: tuple[str, ...], instruction: str) -> Focus:
-    schema = create_model(  # type: ignore[call-overload]
-        f"DealProfile{name.title()}",
-        __base__=Strict,
-        __module__=__name__,
-        **{
-            f: (DealProfile.model_fields[f].annotation, DealProfile.model_fields[f]) for f in fields
-        },
-    )
-    globals()[schema.__name__] = schema  # importable by name, for checkpoints
-    return Focus(name, fields, instruction, schema)
-
-
 FOCUSES: tuple[Focus, ...] = (
-    _focus(
+    focus(
+        DealProfile,
         "parties",
-        ("summary", "our_side", "counterpart", "parties", "elements", "search_terms"),
-        "The summary, both sides, the parties and stakeholders, every element at stake (8-12, "
-        "never only the money), and 8-15 English search terms.",
+        ("summary", "our_side", "counterpart", "parties", "search_terms"),
+        "The summary, both sides, the parties and stakeholders (decision makers, blockers, "
+        "absent parties), and 8-15 English search terms.",
     ),
-    _focus(
+    focus(
+        DealProfile,
+        "elements",
+        ("elements",),
+        "Every element at stake (8-12, never only the money), each with both sides' positions "
+        "and how it could be traded.",
+    ),
+    focus(
+        DealProfile,
         "interests",
         ("interests",),
         "The positions and the interests behind them, for both sides (6-10).",
     ),
-    _focus(
+    focus(
+        DealProfile,
         "facts",
-        ("facts", "timeline", "constraints"),
-        "The facts (8-15, each agreed, contested or one-sided), the full timeline, and the hard "
-        "constraints (3-6).",
+        ("facts", "constraints"),
+        "The facts (8-15, each agreed, contested or one-sided) and the hard constraints (3-6).",
     ),
-    _focus(
+    focus(
+        DealProfile,
+        "timeline",
+        ("timeline",),
+        "The timeline: past events, deadlines and upcoming dates (8-15), in date order.",
+    ),
+    focus(
+        DealProfile,
         "risks",
         ("risks", "cognitive_traps", "missing_information"),
         "The risks (4-8), the cognitive traps visible in how each side writes and acts (3-5), "
         "and the missing information as questions worth asking (5-10).",
     ),
 )
+check_covers(DealProfile, FOCUSES)
 FOCUS_BY_NAME = {f.name: f for f in FOCUSES}
 
 
-def assemble_profile(parts: dict[str, BaseModel]) -> tuple[DealProfile, list[str]]:
-    """One deal profile from the focused parts, without a model; the names of missing focuses.
-
-    A missing focus leaves its sections empty (and its texts as 'not extracted'), so that what
-    the others found is kept.
-    """
-    values: dict[str, Any] = {}
-    missing = []
-    for focus in FOCUSES:
-        part = parts.get(focus.name)
-        if part is None:
-            missing.append(focus.name)
-        for field in focus.fields:
-            if part is not None:
-                values[field] = getattr(part, field)
-            elif DealProfile.model_fields[field].annotation is str:
-                values[field] = "(not extracted)"
-            else:
-                values[field] = []
-    return DealProfile.model_validate(values), missing
+def assemble_profile(parts: Mapping[str, BaseModel]) -> tuple[DealProfile, list[str]]:
+    """One deal profile from the focused parts (focus name -> output), without a model; and
+    the names of the missing focuses, whose sections stay empty (see `focus.assemble`)."""
+    profile, missing = assemble(DealProfile, FOCUSES, parts)
+    return cast(DealProfile, profile), missing
 
 
 async def extract(

@@ -125,6 +125,7 @@ BUILTIN_AGENTS: tuple[AgentSpec, ...] = (
         name=challenger.NAME,
         state_key="challenge",
         schema=challenger.ChallengeReport,
+        extra_schemas=tuple(f.schema for f in challenger.FOCUSES),
         title="Challenge",
         feeds_synthesis=True,
     ),
@@ -133,7 +134,10 @@ BUILTIN_AGENTS: tuple[AgentSpec, ...] = (
         state_key="counterpart",
         schema=counterpart.CounterpartProfile,
         # In rehearsal the same agent (and model setting) assesses each turn, then replies.
-        extra_schemas=(roleplay_rules.TurnAssessment,),
+        extra_schemas=(
+            *(f.schema for f in counterpart.FOCUSES),
+            roleplay_rules.TurnAssessment,
+        ),
         title="Counterpart profile",
         feeds_synthesis=True,
     ),

@@ -1,9 +1,14 @@
 """The preparation graph: read the case -> extractor (map over parts) -> analysts in parallel ->
 synthesis -> dossier.
 
-    read_case -> plan -> extract_part (Send, one per part) -> merge -> review -> challenger  -> synthesis
-                                                                              -> counterpart -/    |
-                                                                              -> extras ----/  write_dossier
+    read_case -> plan -> extract_part (Send: part x focus) -> merge -> review
+        review -> challenger.<focus> (3) -\
+               -> counterpart.<focus> (4) -> assemble_analyses -> synthesis -> write_dossier
+               -> extras --------------------------------------/
+
+Each large agent writes its output in focused calls that run in parallel (`negoprep.agents.focus`):
+the extractor's per part of the case (sent with `Send`), the challenger's and the counterpart
+simulator's as one node each, put together without a model.
 
 `review` pauses for the user only when the context asks for it (`review: true`).
 
@@ -27,14 +32,16 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite, Send, interrupt
+from pydantic import BaseModel, ValidationError
 
 from negoprep.agents import challenger, counterpart, extractor, synthesis
 from negoprep.agents.base import AgentCallFailed, to_prompt_json
+from negoprep.agents.focus import assemble as assemble_focuses
 from negoprep.agents.merge import merge_profiles
 from negoprep.agents.registry import EXTRA_AGENTS, AgentSpec, preparation_agents
 from negoprep.agents.review import profile_changes
 from negoprep.graphs.context import DepsFactory, PrepContext, PrepDeps
-from negoprep.graphs.state import PartInput, PrepInput, PrepOutput, PrepState
+from negoprep.graphs.state import AnalysisPart, PartInput, PrepInput, PrepOutput, PrepState
 from negoprep.llm.errors import describe_failure
 from negoprep.output.dossier import assemble
 from negoprep.output.render import render_markdown
@@ -129,6 +136,18 @@ def _assembled(focused: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _parts(state: PrepState) -> list[AnalysisPart]:
+    return state.get("analysis_parts") or []
+
+
+def _grouped_focuses(missing: Sequence[str], failed: dict[str, str]) -> str:
+    """'trades, process: <reason>' for focused calls that failed with the same reason."""
+    grouped: dict[str, list[str]] = {}
+    for name in missing:
+        grouped.setdefault(failed.get(name, "not run"), []).append(name)
+    return "; ".join(f"{', '.join(names)}: {reason}" for reason, names in grouped.items())
+
+
 def counterpart_documents(state: PrepState, budget_tokens: int) -> str:
     text = render_passages(state["case"], state["case"].passages)
     if estimate_tokens(text) <= budget_tokens // 2:
@@ -161,6 +180,7 @@ class Preparation:
             "language": language,
             "reread": [],
             "failures": Overwrite({}),
+            "analysis_failures": Overwrite({}),
             "part_failures": Overwrite([]),
         }
         previous = state.get("case")
@@ -175,9 +195,11 @@ class Preparation:
             # document changed), then every analysis runs again on the new profile.
             update |= {a.key: None for a in self.agents if a.name in _BUILTIN}
             update |= {"extras": Overwrite({}), "knowledge_used": [], "reread": changed}
-            update |= {"reviewed": False, "user_changes": []}
+            update |= {"reviewed": False, "user_changes": [], "analysis_parts": Overwrite([])}
         if changed or extractor.NAME in redo:
             update["part_profiles"] = Overwrite([])
+        if isinstance(update.get("analysis_parts"), Overwrite):
+            return update | self._redo({**state, "analysis_parts": []}, redo)
         return update | self._redo(state, redo)
 
     def _redo(self, state: PrepState, redo: dict[str, str]) -> Update:
@@ -199,6 +221,9 @@ class Preparation:
                 update["extras"] = Overwrite(kept)
             else:
                 update[spec.key] = None
+                if spec.name in _FOCUSED:
+                    parts = [p for p in _parts(state) if p["agent"] not in redo]
+                    update["analysis_parts"] = Overwrite(parts)
             if spec.phase != "synthesise":
                 update[by_name[synthesis.NAME].key] = None
         return update
@@ -337,49 +362,86 @@ class Preparation:
             "user_changes": profile_changes(profile, revised),
         }
 
-    async def challenge(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-        if state.get("challenge") is not None:
+    def focus_node(self, agent: str, focus: str) -> Node:
+        """The node of one focused call of the challenger or the counterpart simulator."""
+
+        async def node(state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+            if any(p["agent"] == agent and p["focus"] == focus for p in _parts(state)):
+                return {}
+            if (skip := _needs_profile(agent, state)) is not None:
+                return skip
+            profile = state["profile"]
+            assert profile is not None
+            deps = self.deps(runtime).agents
+            passages = [p.id for p in state["case"].passages]
+            brief = case_brief(state, agent)
+
+            async def work() -> Update:
+                used: list[str] = []
+                if agent == challenger.NAME:
+                    result, used = await challenger.challenge(
+                        deps,
+                        focus=focus,
+                        brief=brief,
+                        profile=profile,
+                        passage_ids=passages,
+                        language=state["language"],
+                    )
+                else:
+                    budget = deps.models.config(counterpart.NAME).context_tokens
+                    result = await counterpart.profile_counterpart(
+                        deps,
+                        focus=focus,
+                        brief=brief,
+                        profile=profile,
+                        passage_ids=passages,
+                        documents=counterpart_documents(state, budget),
+                        language=state["language"],
+                    )
+                part = AnalysisPart(agent=agent, focus=focus, output=result.output, knowledge=used)
+                return {"analysis_parts": [part], "calls": [result.record]}
+
+            update = await _guarded(agent, work, focus)
+            if "failures" in update and "analysis_parts" not in update:
+                reason = update.pop("failures")[agent]
+                update["analysis_failures"] = {f"{agent}.{focus}": reason}
+            return update
+
+        return node
+
+    async def assemble_analyses(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
+        """The challenge report and the counterpart profile, put together from their focused
+        parts without a model. A failed focus leaves its sections empty and is reported; the
+        one-page brief is written again when an analysis changed since it was written."""
+        if state.get("profile") is None:
             return {}
-        if (skip := _needs_profile(challenger.NAME, state)) is not None:
-            return skip
-        profile = state["profile"]
-        assert profile is not None
-
-        async def work() -> Update:
-            result, used = await challenger.challenge(
-                self.deps(runtime).agents,
-                brief=case_brief(state, challenger.NAME),
-                profile=profile,
-                passage_ids=[p.id for p in state["case"].passages],
-                language=state["language"],
-            )
-            return {"challenge": result.output, "knowledge_used": used, "calls": [result.record]}
-
-        return await _guarded(challenger.NAME, work)
-
-    async def simulate_counterpart(self, state: PrepState, runtime: Runtime[PrepContext]) -> Update:
-        if state.get("counterpart") is not None:
-            return {}
-        if (skip := _needs_profile(counterpart.NAME, state)) is not None:
-            return skip
-        profile = state["profile"]
-        assert profile is not None
-        deps = self.deps(runtime).agents
-        budget = deps.models.config(counterpart.NAME).context_tokens
-        documents = counterpart_documents(state, budget)
-
-        async def work() -> Update:
-            result = await counterpart.profile_counterpart(
-                deps,
-                brief=case_brief(state, counterpart.NAME),
-                profile=profile,
-                passage_ids=[p.id for p in state["case"].passages],
-                documents=documents,
-                language=state["language"],
-            )
-            return {"counterpart": result.output, "calls": [result.record]}
-
-        return await _guarded(counterpart.NAME, work)
+        update: Update = {}
+        failures: dict[str, str] = {}
+        changed = False
+        for module, key, schema in _FOCUSED.values():
+            parts = {p["focus"]: p["output"] for p in _parts(state) if p["agent"] == module.NAME}
+            failed = {
+                name.split(".", 1)[1]: reason
+                for name, reason in (state.get("analysis_failures") or {}).items()
+                if name.split(".", 1)[0] == module.NAME
+            }
+            output = None
+            missing = [f.name for f in module.FOCUSES if f.name not in parts]
+            if parts:
+                with contextlib.suppress(ValidationError):  # a missing part it cannot do without
+                    output, missing = assemble_focuses(schema, module.FOCUSES, parts)
+            if missing:
+                reasons = _grouped_focuses(missing, failed)
+                prefix = "partly failed; missing " if output is not None else ""
+                failures[module.NAME] = prefix + reasons
+            if output != state.get(key):
+                changed = True
+            update[key] = output
+        used = [p["knowledge"] for p in _parts(state) if p["agent"] == challenger.NAME]
+        update["knowledge_used"] = used[0] if used else []
+        if changed:
+            update["one_page_brief"] = None
+        return update | ({"failures": failures} if failures else {})
 
     def extra_node(self, agent: AgentSpec) -> Node:
         """The graph node of an additional agent registered in `agents.registry`."""
@@ -457,6 +519,11 @@ class Preparation:
 
 
 _BUILTIN = {extractor.NAME, challenger.NAME, counterpart.NAME, synthesis.NAME}
+_FOCUSED: dict[str, tuple[Any, str, type[BaseModel]]] = {
+    challenger.NAME: (challenger, "challenge", challenger.ChallengeReport),
+    counterpart.NAME: (counterpart, "counterpart", counterpart.CounterpartProfile),
+}
+"""The analysts whose output is written by focused calls: module, state key, schema."""
 
 
 def build(
@@ -477,8 +544,14 @@ def build(
     builder.add_node("extract_part", cast(Any, nodes.extract_part), input_schema=PartInput)
     builder.add_node("merge", nodes.merge)
     builder.add_node("review", nodes.review)
-    builder.add_node(challenger.NAME, nodes.challenge)
-    builder.add_node(counterpart.NAME, nodes.simulate_counterpart)
+    focused = [
+        (f"{name}.{f.name}", name, f.name)
+        for name, (module, _key, _schema) in _FOCUSED.items()
+        for f in module.FOCUSES
+    ]
+    for node, name, focus in focused:
+        builder.add_node(node, cast(Any, nodes.focus_node(name, focus)))
+    builder.add_node("assemble_analyses", nodes.assemble_analyses)
     builder.add_node(synthesis.NAME, nodes.synthesise)
     builder.add_node("write_dossier", nodes.write_dossier)
     builder.add_edge(START, "read_case")
@@ -486,12 +559,12 @@ def build(
     builder.add_conditional_edges("plan", route_parts, ["extract_part", "merge"])
     builder.add_edge("extract_part", "merge")
     builder.add_edge("merge", "review")
-    analysts = [challenger.NAME, counterpart.NAME, *(a.name for a in nodes.extras)]
     for agent in nodes.extras:
         builder.add_node(agent.name, cast(Any, nodes.extra_node(agent)))
-    for name in analysts:
+    for name in [node for node, _agent, _focus in focused] + [a.name for a in nodes.extras]:
         builder.add_edge("review", name)
-    builder.add_edge(analysts, synthesis.NAME)
+    builder.add_edge([node for node, _agent, _focus in focused], "assemble_analyses")
+    builder.add_edge(["assemble_analyses", *(a.name for a in nodes.extras)], synthesis.NAME)
     builder.add_edge(synthesis.NAME, "write_dossier")
     builder.add_edge("write_dossier", END)
     return builder

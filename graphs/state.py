@@ -55,6 +55,18 @@ class PartProfile(TypedDict):
     """That focus's sections (its schema is a slice of `DealProfile`)."""
 
 
+class AnalysisPart(TypedDict):
+    """One focused part of an analyst's output (`FOCUSES` of the challenger or the counterpart
+    simulator), kept as it arrives so that an interrupted run keeps every finished call."""
+
+    agent: str
+    focus: str
+    output: BaseModel
+    """That focus's fields (its schema is a slice of the agent's schema)."""
+    knowledge: list[str]
+    """The ids of the knowledge entries the call was given (the challenger's; else empty)."""
+
+
 class PartInput(TypedDict):
     """What one extraction call over a part of the case is sent (by `Send`)."""
 
@@ -82,6 +94,10 @@ class PrepState(PrepInput, PrepOutput, total=False):
     part_failures: Annotated[list[str], operator.add]
     """Parts that could not be extracted, with the reason."""
     profile: DealProfile | None
+    analysis_parts: Annotated[list[AnalysisPart], operator.add]
+    """The focused parts of the challenger's and the counterpart simulator's outputs."""
+    analysis_failures: Annotated[dict[str, str], merge_failures]
+    """'<agent>.<focus>' -> why that focused call failed (this pass)."""
     challenge: ChallengeReport | None
     counterpart: CounterpartProfile | None
     one_page_brief: OnePageBrief | None

@@ -115,18 +115,34 @@ def given_kb_ids(
 
 
 def reply_schema(agent: str, call: str, schemas: dict[str, type[BaseModel]]) -> type[BaseModel]:
-    """The schema a call is asked for: the agent's, or for a focused extraction call
-    (`extractor.parties`, `extractor.part-2.risks`) its focus's slice of the deal profile."""
-    from negoprep.agents.extractor import FOCUS_BY_NAME, NAME
-
+    """The schema a call is asked for: the agent's, or for a focused call (`extractor.parties`,
+    `extractor.part-2.risks`, `challenger.trades`) its focus's slice of the agent's schema."""
     focus = call.rsplit(".", 1)[-1]
-    if agent == NAME and focus in FOCUS_BY_NAME:
-        return FOCUS_BY_NAME[focus].schema
+    by_name = {f.name: f for f in _focuses().get(agent, ())}
+    if focus in by_name:
+        return by_name[focus].schema
     return schemas[agent]
 
 
-def with_focus_schemas(schemas: dict[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:
-    """A schema-name map with the extractor's focused schemas added (for HTTP responders)."""
-    from negoprep.agents.extractor import FOCUSES
+def _focuses() -> dict[str, tuple[Any, ...]]:
+    from negoprep.agents import challenger, counterpart, extractor
 
-    return {**schemas, **{f.schema.__name__: f.schema for f in FOCUSES}}
+    return {m.NAME: m.FOCUSES for m in (extractor, challenger, counterpart)}
+
+
+def with_focus_schemas(schemas: dict[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:
+    """A schema-name map with the focused calls' schemas added (for HTTP responders)."""
+    focused = [f for each in _focuses().values() for f in each]
+    return {**schemas, **{f.schema.__name__: f.schema for f in focused}}
+
+
+def focuses_of(agent: str) -> tuple[Any, ...]:
+    """The focused calls (`negoprep.agents.focus.Focus`) `agent` writes its output in; empty
+    for an agent that answers in one call."""
+    return _focuses().get(agent, ())
+
+
+def focused_calls(*agents: str) -> list[str]:
+    """The labels of the focused calls of `agents` over a whole case, sorted
+    (`focused_calls("challenger")` -> ['challenger.alternatives', 'challenger.process', ...])."""
+    return sorted(f"{agent}.{f.name}" for agent in agents for f in _focuses()[agent])

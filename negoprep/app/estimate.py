@@ -28,9 +28,28 @@ from negoprep.reading.parts import render_passages, split_into_parts
 # strong model writes): the extractor writes about 2.3 tokens per token of case text; the others
 # write about as much whatever the case's size.
 EXTRACTOR_OUTPUT_PER_CASE_TOKEN = 2.3
-FOCUS_SHARE = {"parties": 0.34, "interests": 0.10, "facts": 0.37, "risks": 0.19}
+FOCUS_SHARE = {
+    "parties": 0.16,
+    "elements": 0.21,
+    "interests": 0.10,
+    "facts": 0.17,
+    "timeline": 0.16,
+    "risks": 0.20,
+}
 """How a part's profile divides over the extractor's focused calls (the example cases)."""
-EXPECTED_OUTPUT = {challenger.NAME: 6_500, counterpart.NAME: 6_000, synthesis.NAME: 2_200}
+EXPECTED_OUTPUT = {
+    "challenger.trades": 2_100,
+    "challenger.alternatives": 2_000,
+    "challenger.process": 2_300,
+    "counterpart.profile": 1_200,
+    "counterpart.tactics": 1_500,
+    "counterpart.position": 2_100,
+    "counterpart.guidance": 1_000,
+    synthesis.NAME: 2_200,
+}
+"""Expected output tokens of the other calls (the example cases' average, rounded up)."""
+DEFAULT_FOCUS_OUTPUT = 2_000
+"""For a focus added since the figures above were measured."""
 EXTRA_AGENT_OUTPUT = 3_000
 KNOWLEDGE_ENTRIES_SENT = 10
 
@@ -141,44 +160,50 @@ def estimate_run(
         profile_tokens = merged
     entries = sorted(knowledge.entries.values(), key=lambda e: e.id)
     per_entry = estimate_tokens(challenger.render_entries(entries)) // max(1, len(entries))
-    run.calls.append(
-        CallEstimate(
-            challenger.NAME,
-            challenger.NAME,
-            _prompt(
-                prompts,
-                challenger.PROMPT_ID,
-                challenger.ChallengeReport,
-                profile_tokens + per_entry * KNOWLEDGE_ENTRIES_SENT,
-                case_brief=brief,
-                deal_profile="",
-                knowledge="",
-                language=language,
-            ),
-            EXPECTED_OUTPUT[challenger.NAME],
+    for focus in challenger.FOCUSES:
+        label = f"{challenger.NAME}.{focus.name}"
+        run.calls.append(
+            CallEstimate(
+                challenger.NAME,
+                label,
+                _prompt(
+                    prompts,
+                    challenger.PROMPT_ID,
+                    focus.schema,
+                    profile_tokens + per_entry * KNOWLEDGE_ENTRIES_SENT,
+                    case_brief=brief,
+                    deal_profile="",
+                    knowledge="",
+                    focus=focus.instruction,
+                    language=language,
+                ),
+                EXPECTED_OUTPUT.get(label, DEFAULT_FOCUS_OUTPUT),
+            )
         )
-    )
     documents = render_passages(case, case.passages)
     budget = settings.for_agent(counterpart.NAME).context_tokens
     docs_sent = documents if estimate_tokens(documents) <= budget // 2 else ""
-    run.calls.append(
-        CallEstimate(
-            counterpart.NAME,
-            counterpart.NAME,
-            _prompt(
-                prompts,
-                counterpart.PROMPT_ID,
-                counterpart.CounterpartProfile,
-                profile_tokens,
-                case_brief=brief,
-                deal_profile="",
-                documents=docs_sent,
-                language=language,
-            ),
-            EXPECTED_OUTPUT[counterpart.NAME],
-            "" if docs_sent else "documents too long to include: the deal profile stands in",
+    for focus in counterpart.FOCUSES:
+        label = f"{counterpart.NAME}.{focus.name}"
+        run.calls.append(
+            CallEstimate(
+                counterpart.NAME,
+                label,
+                _prompt(
+                    prompts,
+                    counterpart.PROMPT_ID,
+                    focus.schema,
+                    profile_tokens,
+                    case_brief=brief,
+                    deal_profile="",
+                    documents=docs_sent,
+                    focus=focus.instruction,
+                    language=language,
+                ),
+                EXPECTED_OUTPUT.get(label, DEFAULT_FOCUS_OUTPUT),
+                "" if docs_sent else "documents too long to include: the deal profile stands in",
+            )
         )
-    )
     for agent in (a for a in EXTRA_AGENTS if a.phase == "analyse"):
         run.calls.append(
             CallEstimate(
@@ -196,7 +221,10 @@ def estimate_run(
                 EXTRA_AGENT_OUTPUT,
             )
         )
-    before = profile_tokens + sum(EXPECTED_OUTPUT[a] for a in (challenger.NAME, counterpart.NAME))
+    analyses = [
+        c.output_tokens for c in run.calls if c.agent in (challenger.NAME, counterpart.NAME)
+    ]
+    before = profile_tokens + sum(analyses)
     run.calls.append(
         CallEstimate(
             synthesis.NAME,

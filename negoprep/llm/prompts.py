@@ -13,6 +13,12 @@ A prompt file (``prompts/<id>.md``)::
     # user
     ... more text ...
 
+A prompt may start from a shared prefix (``prefix: case_reading`` in its front matter): it is
+then sent as that prompt's system message, and one user message made of the prefix's user text,
+this prompt's system text (its instructions) and its user text. Agents whose prompts share a
+prefix send the same first tokens (for ``case_reading``: the rules, the case brief and the
+documents), so a provider's prompt cache serves the documents once for all of them.
+
 Every ``{{ name }}`` must be declared in ``inputs`` and every declared input must be used and
 provided: a missing, unknown or unused variable is a clear error naming the file. A folder given
 with ``--prompts DIR`` overrides built-in prompts by id; a file there whose id is no built-in
@@ -62,6 +68,8 @@ class Prompt:
     user: str
     path: Path
     hash: str
+    prefix: str = ""
+    """The id of the prompt this one is sent after (its shared prefix), or ''."""
 
     def render(self, **values: Any) -> RenderedPrompt:
         missing = [name for name in self.inputs if name not in values]
@@ -141,6 +149,7 @@ def parse_prompt(path: Path) -> Prompt:
         user=texts["user"],
         path=path,
         hash=hashlib.sha256(raw.encode()).hexdigest()[:12],
+        prefix=str(meta.get("prefix") or ""),
     )
 
 
@@ -208,6 +217,12 @@ class PromptLibrary:
                 if prompt.id in prompts:
                     overridden[prompt.id] = prompts[prompt.id].path
                 prompts[prompt.id] = prompt
+        for prompt in prompts.values():
+            if prompt.prefix and prompt.prefix not in prompts:
+                raise PromptError(
+                    f"{prompt.path}:{_line_of(prompt.path.read_text(), 'prefix')}: prefix "
+                    f"'{prompt.prefix}' is not a known prompt id"
+                )
         return cls(prompts, overridden)
 
     def source(self, prompt_id: str) -> str:
@@ -230,7 +245,23 @@ class PromptLibrary:
             raise PromptError(f"no prompt with id '{prompt_id}' (known: {known})") from None
 
     def render(self, prompt_id: str, **values: Any) -> RenderedPrompt:
-        return self.get(prompt_id).render(**values)
+        """The prompt filled in with `values`, after its prefix if it has one (each takes the
+        values it declares). Raises PromptError for a value missing, or declared by neither."""
+        prompt = self.get(prompt_id)
+        if not prompt.prefix:
+            return prompt.render(**values)
+        prefix = self.get(prompt.prefix)
+        unknown = sorted(set(values) - set(prompt.inputs) - set(prefix.inputs))
+        if unknown:
+            raise PromptError(
+                f"{prompt.path}: prompt '{prompt.id}': value(s) given that neither it nor its "
+                f"prefix '{prefix.id}' declares: {', '.join(unknown)}"
+            )
+        head = prefix.render(**{k: v for k, v in values.items() if k in prefix.inputs})
+        task = prompt.render(**{k: v for k, v in values.items() if k in prompt.inputs})
+        both = hashlib.sha256(f"{head.hash}:{task.hash}".encode()).hexdigest()[:12]
+        user = f"{head.user}\n\n{task.system}\n\n{task.user}"
+        return RenderedPrompt(task.id, task.version, both, head.system, user)
 
 
 def check_prompt_dirs(dirs: Sequence[Path]) -> list[str]:

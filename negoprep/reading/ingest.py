@@ -45,6 +45,8 @@ from negoprep.reading.readers import (
 from negoprep.reading.sanitise import one_line, repair_mojibake
 
 BRIEF_NAMES = ("case.yaml", "case.yml", "case.toml")
+EXPECT_NAMES = ("expect.yaml", "expect.yml")
+"""The case's expectations for `negoprep eval`: about the dossier, never case material."""
 IGNORED_DIRS = {"cassettes", "runs", "__pycache__", "node_modules"}
 RUN_MARKERS = (".negoprep-run", "dossier.json")
 """A folder holding one of these is a negoprep run (an output), never case documents."""
@@ -141,7 +143,9 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
                     continue
                 seen.add(real)
                 stack.append(path)
-            elif entry.is_file() and not (folder == root and entry.name in BRIEF_NAMES):
+            elif entry.is_file() and not (
+                folder == root and entry.name in (*BRIEF_NAMES, *EXPECT_NAMES)
+            ):
                 yield path, None
 
 

@@ -38,7 +38,7 @@ def test_estimate_makes_no_model_call_and_names_every_call(
         assert main(["prepare", str(small_case), "--estimate"]) == 0
     out = capsys.readouterr().out
     assert stub.requests == []
-    for call in ("extractor.parties", "extractor.risks", "challenger", "counterpart", "synthesis"):
+    for call in ("extractor.timeline", "challenger.trades", "counterpart.tactics", "synthesis"):
         assert f"\n{call} " in out
     assert "Cost: about" in out and "2.5 per million prompt tokens" in out
 
@@ -130,5 +130,6 @@ def test_quiet_runs_keep_the_reason_in_the_summary(
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
         assert main(["prepare", str(small_case), "--out", "run", "-q"]) == 1
     out = capsys.readouterr().out
-    assert "✗ extractor: parties, interests, facts, risks: the provider rejected" in out
+    focuses = ", ".join(f.name for f in FOCUSES)
+    assert f"✗ extractor: {focuses}: the provider rejected" in out
     assert out.count("check OPENAI_API_KEY") == 1, "one reason, said once"

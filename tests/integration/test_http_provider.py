@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from factories import example_json, with_focus_schemas
+from factories import example_json, focused_calls, with_focus_schemas
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.agents.challenger import ChallengeReport
@@ -88,9 +88,9 @@ def test_live_run_with_500_429_and_invalid_json(
         seen[call] = seen.get(call, 0) + 1
         if call == "extractor.parties" and seen[call] == 1:
             return Reply(status=500, headers=FAST_RETRY)
-        if call == "challenger" and seen[call] == 1:
+        if call == "challenger.trades" and seen[call] == 1:
             return Reply(status=429, headers=FAST_RETRY)
-        if call == "counterpart" and seen[call] == 1:
+        if call == "counterpart.profile" and seen[call] == 1:
             return Reply(content='{"name": "Supplier SpA"')  # truncated JSON
         return None
 
@@ -99,19 +99,17 @@ def test_live_run_with_500_429_and_invalid_json(
         code = main(["prepare", str(small_case), "--out", str(tmp_path / "run")])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert sorted(calls_of(stub)) == sorted(
-        ["extractor.parties"] * 2
-        + ["extractor.interests", "extractor.facts", "extractor.risks"]
-        + ["challenger"] * 2
-        + ["counterpart"] * 2
-        + ["synthesis"]
-    )
-    fed_back = [r for r in stub.requests if r.headers["x-negoprep-call"] == "counterpart"][1]
+    retried = ["extractor.parties", "challenger.trades", "counterpart.profile"]
+    every = [*focused_calls("extractor", "challenger", "counterpart"), "synthesis"]
+    assert sorted(calls_of(stub)) == sorted([*every, *retried])
+    fed_back = [r for r in stub.requests if r.headers["x-negoprep-call"] == "counterpart.profile"][
+        1
+    ]
     assert "not valid against the required JSON schema" in fed_back.body["messages"][-1]["content"]
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in stub.requests)
     dossier = json.loads((tmp_path / "run" / "dossier.json").read_text())
     assert dossier["status"] == "complete"
-    assert {c["call"]: c["attempts"] for c in dossier["calls"]}["counterpart"] == 2
+    assert {c["call"]: c["attempts"] for c in dossier["calls"]}["counterpart.profile"] == 2
     assert "Citations: " in out.out and "0 unverified" in out.out
 
 
@@ -148,7 +146,7 @@ def test_persistent_5xx_fails_that_agent_only(
     def down(request: SeenRequest) -> Reply | None:
         return (
             Reply(status=503, headers=FAST_RETRY)
-            if request.headers["x-negoprep-call"] == "counterpart"
+            if request.headers["x-negoprep-call"] == "counterpart.tactics"  # the persona's call
             else None
         )
 
@@ -157,7 +155,7 @@ def test_persistent_5xx_fails_that_agent_only(
         code = main(["prepare", str(small_case), "--out", str(tmp_path / "run")])
     out = capsys.readouterr()
     assert code == 1
-    assert calls_of(stub).count("counterpart") == 3, "first try plus two retries"
+    assert calls_of(stub).count("counterpart.tactics") == 3, "first try plus two retries"
     dossier = json.loads((tmp_path / "run" / "dossier.json").read_text())
     assert dossier["challenge"] is not None and dossier["counterpart"] is None
     assert "provider error 503" in dossier["failures"]["counterpart"]
@@ -189,12 +187,7 @@ def test_record_then_replay_offline_without_the_key(
     entries = sorted(
         p.name.split("-")[0] for p in cassette.glob("*.json") if p.name != "manifest.json"
     )
-    assert entries == [
-        "challenger",
-        "counterpart",
-        *["extractor.facts", "extractor.interests", "extractor.parties", "extractor.risks"],
-        "synthesis",
-    ]
+    assert entries == [*focused_calls("challenger", "counterpart", "extractor"), "synthesis"]
     assert KEY not in "".join(p.read_text() for p in cassette.glob("*.json"))
     manifest = json.loads((cassette / "manifest.json").read_text())
     assert manifest["models"]["extractor"]["model"] == "stub-model"
@@ -221,7 +214,8 @@ def test_interrupted_run_says_how_to_resume_and_resumes(small_case: Path, tmp_pa
     import time
 
     def slow(request: SeenRequest) -> Reply | None:
-        return Reply(delay=5.0) if request.headers["x-negoprep-call"] == "challenger" else None
+        slowed = request.headers["x-negoprep-call"] == "challenger.trades"
+        return Reply(delay=5.0) if slowed else None
 
     run_dir = tmp_path / "run"
     with StubOpenAI(responder(small_case, slow)) as stub:
@@ -239,7 +233,7 @@ def test_interrupted_run_says_how_to_resume_and_resumes(small_case: Path, tmp_pa
             text=True,
         )
         deadline = time.monotonic() + 30
-        while not any(r.headers["x-negoprep-call"] == "challenger" for r in stub.requests):
+        while not any(r.headers["x-negoprep-call"] == "challenger.trades" for r in stub.requests):
             assert time.monotonic() < deadline, "the run never reached the challenger"
             time.sleep(0.05)
         time.sleep(0.3)

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import focused_calls
 
-from negoprep.agents.extractor import FOCUSES
 from negoprep.app.rehearsal import load_setup
 from negoprep.cli.main import main
 
+FOCUSED = ("extractor", "challenger", "counterpart")
 REPO = Path(__file__).resolve().parents[2]
 CASE = REPO / "cases" / "supplier-claim"
 CASSETTES = CASE / "cassettes"
@@ -152,7 +153,8 @@ def test_preparation_runs_on_replay_and_a_second_pass_rebuilds_the_state(server:
     assert set(first) == {"dossier", "dossier_md"}
     assert first["dossier"]["status"] == "complete"
     assert first["dossier_md"].startswith("# Preparation dossier: ")
-    assert len(first["dossier"]["calls"]) == len(FOCUSES) + 3  # focused extraction, 3 agents
+    # The focused calls of three agents, and the synthesis.
+    assert len(first["dossier"]["calls"]) == len(focused_calls(*FOCUSED)) + 1
     assert second["dossier"]["status"] == "complete"
     assert second["dossier"]["calls"] == first["dossier"]["calls"], (
         "the second pass rebuilt the checkpointed outputs and asked no model again"

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import assessment_data, example_json
+from factories import assessment_data, example_json, focuses_of
 
 from negoprep.agents.challenger import ChallengeReport, retrieve
 from negoprep.agents.coach import CRITERIA, criterion_key
 from negoprep.agents.counterpart import CounterpartProfile
-from negoprep.agents.extractor import FOCUSES, DealProfile
+from negoprep.agents.extractor import DealProfile
 from negoprep.agents.synthesis import OnePageBrief
 from negoprep.cli.main import main
 from negoprep.knowledge.base import KnowledgeBase
@@ -118,12 +118,11 @@ def authored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pat
     # Knowledge ids are an enum of the entries sent: cite one the challenger will be given.
     given = retrieve(KnowledgeBase.load(), DealProfile.model_validate_json(profile))
     for call, schema in schemas.items():
-        if call == "extractor":
-            for focus in FOCUSES:
-                written = example_json(focus.schema, case, [given[0].id])
-                (hand / f"extractor.{focus.name}.json").write_text(written)
-            continue
-        (hand / f"{call}.json").write_text(example_json(schema, case, [given[0].id]))
+        for focus in focuses_of(call):
+            written = example_json(focus.schema, case, [given[0].id])
+            (hand / f"{call}.{focus.name}.json").write_text(written)
+        if not focuses_of(call):
+            (hand / f"{call}.json").write_text(example_json(schema, case, [given[0].id]))
     for call, response in REHEARSAL_RESPONSES.items():
         (hand / f"{call}.json").write_text(json.dumps(response))
     script = base / "script.txt"

@@ -3,6 +3,7 @@ commands, leave with Ctrl-D, come back later to the same session, get the debrie
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -43,11 +44,13 @@ def test_a_person_rehearses_leaves_and_comes_back(
     run_dir: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    dossier = json.loads((authored["prepared"] / "dossier.json").read_text())
+    speaker = dossier["counterpart"]["persona"]["speaker"]  # the persona the run fixed
     child = spawn(run_dir, authored["cassette"], tmp_path)
     child.expect("Type /help for the commands.")
     child.expect_exact("you> ")
     child.sendline(OPENING)
-    child.expect_exact("speaker 45: We can take the order you propose, Ingrid.")
+    child.expect_exact(f"{speaker}: We can take the order you propose, Ingrid.")
     child.expect_exact("you> ")
     child.sendline("/help")
     child.expect_exact("/branch N [NAME]")

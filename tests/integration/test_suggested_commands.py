@@ -89,7 +89,7 @@ def test_a_failed_preparation_suggests_a_resume_with_the_same_answer_source(
 ) -> None:
     partial = tmp_path / "partial"
     shutil.copytree(CASE / "cassettes", partial)
-    for entry in partial.glob("counterpart-*.json"):
+    for entry in partial.glob("counterpart.tactics-*.json"):
         entry.unlink()
     run = tmp_path / "run"
     assert main(["prepare", str(CASE), "--replay", str(partial), "--out", str(run), "-q"]) == 1
@@ -100,5 +100,5 @@ def test_a_failed_preparation_suggests_a_resume_with_the_same_answer_source(
 
     assert main(argv[1:]) == 1, "the same recordings: the same call still missing"
     captured = capsys.readouterr()
-    assert "replay: no recording for call 'counterpart'" in captured.out + captured.err
+    assert "replay: no recording for call 'counterpart.tactics'" in captured.out + captured.err
     assert "No LLM provider" not in captured.err

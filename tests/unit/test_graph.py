@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import example_json, reply_schema
+from factories import example_json, focused_calls, reply_schema
 from fakes import ScriptedProvider, run_preparation
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -69,9 +69,10 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
     provider = scripted(case)
     out = await run(provider, kb)
     calls = [c.call for c in provider.history]
-    focused = sorted(f"extractor.{f.name}" for f in FOCUSES)
-    assert sorted(calls[:4]) == focused and calls[-1] == "synthesis"
-    assert sorted(calls[4:6]) == ["challenger", "counterpart"]
+    extraction = len(FOCUSES)
+    analysts = focused_calls("challenger", "counterpart")
+    assert sorted(calls[:extraction]) == focused_calls("extractor") and calls[-1] == "synthesis"
+    assert sorted(calls[extraction : extraction + len(analysts)]) == analysts
     assert isinstance(out["profile"], DealProfile) and isinstance(
         out["one_page_brief"], OnePageBrief
     )
@@ -84,7 +85,7 @@ async def test_full_run_produces_every_section(case: Case, kb: KnowledgeBase) ->
         "retrieved entries are in the challenger's prompt"
     )
     assert "Write every text field in English" in str(
-        provider.calls("extractor")[0].messages[0].content
+        provider.calls("extractor")[0].messages[1].content  # the task follows the documents
     )
 
 
@@ -92,9 +93,9 @@ async def test_the_extractor_is_focused_calls_in_parallel_with_a_shared_prefix(
     case: Case, kb: KnowledgeBase
 ) -> None:
     provider = scripted(case)
-    provider.meet = {f"extractor.{f.name}" for f in FOCUSES}  # each waits for all four
+    provider.meet = set(focused_calls("extractor"))  # each waits for all the others
     out = await run(provider, kb)
-    assert out.get("failures", {}) == {}, "the four calls were in flight at the same time"
+    assert out.get("failures", {}) == {}, "the focused calls were in flight at the same time"
     calls = provider.calls("extractor")
     systems = {str(c.messages[0].content).split("Reply with")[0] for c in calls}
     users = [str(c.messages[1].content) for c in calls]
@@ -107,9 +108,10 @@ async def test_the_extractor_is_focused_calls_in_parallel_with_a_shared_prefix(
 
 async def test_challenger_and_counterpart_really_overlap(case: Case, kb: KnowledgeBase) -> None:
     provider = scripted(case)
-    provider.meet = {"challenger", "counterpart"}  # each answers only once both are asked
+    # Each answers only once all the analysts' focused calls are asked.
+    provider.meet = set(focused_calls("challenger", "counterpart"))
     out = await run(provider, kb)
-    assert out.get("failures", {}) == {}, "the two calls were in flight at the same time"
+    assert out.get("failures", {}) == {}, "the calls were in flight at the same time"
     extracted = max(c.ended for c in provider.calls("extractor"))
     (sy,) = provider.calls("synthesis")
     analysts = provider.calls("challenger") + provider.calls("counterpart")
@@ -210,11 +212,12 @@ async def test_a_new_pass_reruns_only_what_failed(case: Case, kb: KnowledgeBase)
     assert first.get("counterpart") is None and "counterpart" in first["failures"]
     provider = scripted(case)
     out = await run(provider, kb, saver=saver)
-    assert sorted(c.agent for c in provider.history) == ["counterpart", "synthesis"]
+    again = sorted(c.call for c in provider.history)
+    assert again == [*focused_calls("counterpart"), "synthesis"]
     assert out["profile"] == first["profile"] and out["one_page_brief"] is not None
     assert out.get("failures", {}) == {}
     assert out["dossier"]["status"] == "complete"
-    assert len(out["calls"]) == len(first["calls"]) + 2, "every call of both passes is counted"
+    assert len(out["calls"]) == len(first["calls"]) + len(again), "both passes are counted"
 
 
 async def test_max_concurrency_bounds_parallel_calls(case: Case, kb: KnowledgeBase) -> None:

@@ -117,6 +117,19 @@ def test_toml_brief_and_language_names(tmp_path: Path) -> None:
     assert case.language("German") == "German"
 
 
+def test_the_expectation_file_is_not_case_material(tmp_path: Path) -> None:
+    expect = "expect:\n  warnings: [name the shared risk]\n"
+    root = make_case(
+        tmp_path / "c", {"a.txt": "x", "expect.yaml": expect, "sub/expect.yaml": expect}
+    )
+    case = load_case(root)
+    # Beside the brief it is negoprep eval's; in a subfolder it is a document like any other.
+    assert [Path(d.path).as_posix() for d in case.documents if d.path.endswith("yaml")] == [
+        "sub/expect.yaml"
+    ]
+    assert "name the shared risk" not in render_passages(case, case.passages)
+
+
 def test_long_paragraph_is_split_into_bounded_passages(tmp_path: Path) -> None:
     sentence = "The parties discussed delivery of the first unit at length. "
     root = make_case(tmp_path / "c", {"log.txt": sentence * 100})

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from factories import example_json, reply_schema
+from factories import example_json, focused_calls, reply_schema
 from fakes import ScriptedProvider, run_preparation
 from langchain_core.messages import BaseMessage
 from pydantic import Field
@@ -65,7 +65,9 @@ async def run(
             reply_schema(name, call, schemas), case, ["partial-alternatives"], messages
         )
 
-    provider = ScriptedProvider(respond, meet={"challenger", "counterpart", agent.name})
+    provider = ScriptedProvider(
+        respond, meet={*focused_calls("challenger", "counterpart"), agent.name}
+    )
     deps = PrepDeps(
         agents=AgentDeps(models=provider, prompts=prompts, knowledge=KnowledgeBase.load())
     )
@@ -134,7 +136,7 @@ def test_the_built_in_graph_has_no_extra_agents_registered() -> None:
         "plan",
         "extract_part",
         "merge",
-        "challenger",
-        "counterpart",
+        *focused_calls("challenger", "counterpart"),
+        "assemble_analyses",
         "synthesis",
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import example_json, reply_schema
+from factories import example_json, focused_calls, reply_schema
 from fakes import ScriptedProvider
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -79,8 +79,9 @@ async def test_review_pauses_after_the_extractor_and_the_others_use_the_correcti
         {"question": "Who signs off above EUR 1m?", "why_it_matters": "x", "ask_whom": "CFO"},
     ]
     values = await rig.run(Command(resume=corrected), review=True)
-    assert sorted(rig.calls()[extraction : extraction + 2]) == ["challenger", "counterpart"]
-    assert "Velmora's CFO, who decides" in rig.prompt("challenger")
+    analysts = focused_calls("challenger", "counterpart")
+    assert sorted(rig.calls()[extraction : extraction + len(analysts)]) == analysts
+    assert "Velmora's CFO, who decides" in rig.prompt("challenger.trades")
     changes = values["user_changes"]
     assert any(c.startswith("counterpart: ") for c in changes)
     assert any(c.startswith("removed fact: ") for c in changes)
@@ -102,8 +103,8 @@ async def test_redo_runs_one_agent_again_with_the_note_and_what_depends_on_it(
     rig.provider.history.clear()
     note = "The counterpart's CFO decides, not the sales director."
     values = await rig.run({"case_dir": str(CASE_DIR), "redo": {"counterpart": note}})
-    assert sorted(rig.calls()) == ["counterpart", "synthesis"]
-    assert f"The user's note for this analysis: {note}" in rig.prompt("counterpart")
+    assert sorted(rig.calls()) == [*focused_calls("counterpart"), "synthesis"]
+    assert f"The user's note for this analysis: {note}" in rig.prompt("counterpart.profile")
     assert note not in rig.prompt("synthesis"), "the note is for the agent it was given to"
     assert values["profile"] == first["profile"] and values["challenge"] == first["challenge"]
     assert values["dossier"]["notes"] == {"counterpart": note}

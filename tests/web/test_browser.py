@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from factories import focused_calls
 from served import SCREENSHOTS, Served
 
 from negoprep.agents.extractor import FOCUSES
@@ -96,7 +97,9 @@ def test_upload_prepare_read_rehearse_undo(served: Served, page: object) -> None
     page.check("input[value='replay:example-supplier-claim']")
     page.click("button:has-text('Start the preparation')")
     expect(page.locator("a:has-text('Read the dossier')")).to_be_visible()
-    expect(page.locator("tr.agent-finished")).to_have_count(len(FOCUSES) + 3)
+    expect(page.locator("tr.agent-finished")).to_have_count(
+        len(focused_calls("extractor", "challenger", "counterpart")) + 1
+    )
     expect(page.locator(".status-complete")).to_be_visible()
     shot(page, "03-run")
     run_url = page.url
@@ -308,5 +311,6 @@ def test_review_the_profile_then_redo_one_section(
             )
             expect(page.locator("#changes")).to_contain_text("previous/")
             shot(page, "08-redo")
-        redone = [r.headers["x-negoprep-call"] for r in stub.requests][len(calls) + 3 :]
-        assert sorted(redone) == ["counterpart", "synthesis"]
+        after_review = len(calls) + len(focused_calls("challenger", "counterpart")) + 1
+        redone = [r.headers["x-negoprep-call"] for r in stub.requests][after_review:]
+        assert sorted(redone) == [*focused_calls("counterpart"), "synthesis"]
