@@ -22,7 +22,14 @@ from negoprep.app.sources import AnswerSource
 from negoprep.errors import UserError
 from negoprep.evaluation.expectations import Expectations, find_file, load_expectations
 from negoprep.evaluation.judge import AGENT, judge_all
-from negoprep.evaluation.report import CaseReport, EvalReport, case_report, diff, overall, render_table
+from negoprep.evaluation.report import (
+    CaseReport,
+    EvalReport,
+    case_report,
+    diff,
+    overall,
+    render_table,
+)
 from negoprep.files import write_json_atomic, write_text_atomic
 
 if TYPE_CHECKING:
@@ -166,7 +173,8 @@ async def evaluate_dossier(
     results = await judge_all(judge.deps, expectations, dossier, unavailable=judge.unavailable)
     if judge.source is not None and any(r.method == "judge" for r in results):
         judge.source.write_manifest(
-            EVAL_SECTION, {AGENT: judge.deps.models.config(AGENT).request_shape()}  # type: ignore[union-attr]
+            EVAL_SECTION,
+            {AGENT: judge.deps.models.config(AGENT).request_shape()},  # type: ignore[union-attr]
         )
     return case_report(
         case=case_dir.resolve().name,
@@ -211,8 +219,9 @@ async def evaluate(
     reports: list[CaseReport] = []
     for case_dir, given_run in targets:
         name = case_dir.resolve().name
-        run_dir = given_run
-        if run_dir is None:
+        if given_run is not None:
+            run_dir = given_run
+        else:
             emit({"kind": "case", "case": name, "step": "prepare"})
             result = await prepare_case(
                 PrepareRequest(

@@ -53,9 +53,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--keywords", action="store_true", help="use only the keyword check (no judge call)"
     )
-    p.add_argument(
-        "--out", type=Path, metavar="DIR", help="report folder (default: evals/<time>/)"
-    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="report folder (default: evals/<time>/)")
     p.add_argument(
         "--baseline",
         type=Path,

@@ -118,9 +118,14 @@ async def judge_section(
             entries=_render_entries(entries),
         )
     except AgentCallFailed as exc:
-        why = "no judge recording in the cassette" if exc.reason.startswith("replay:") else exc.reason
+        why = (
+            "no judge recording in the cassette" if exc.reason.startswith("replay:") else exc.reason
+        )
         return SectionResult(
-            section, list(fallback.values()), f"keywords (judge failed: {why})", exc.record.model_dump()
+            section,
+            list(fallback.values()),
+            f"keywords (judge failed: {why})",
+            exc.record.model_dump(),
         )
     given: dict[str, ItemVerdict] = {}
     for v in result.output.verdicts:

@@ -19,8 +19,7 @@ from negoprep.evaluation.verdicts import Covered, ItemVerdict
 
 PARTLY_SHARE = 0.6
 MIN_WORD = 4
-STOP_WORDS = frozenset(
-    """
+_STOP = """
     about above after again against also always among another because been before being
     between both could does doing during each either every from further have having here
     into itself just like made make many more most much must never only other over same
@@ -30,8 +29,9 @@ STOP_WORDS = frozenset(
     fram hadde hans hele helt hennes hvis hvor hvordan ikke inkludert inntil kanskje kunne
     mange mellom med mens mest noen når også over selv sine skal skulle slik som store
     uten vært være vårt våre deres dere hverandre til fra for
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP.split())
+"""Common English and Norwegian words that say nothing about an item's content."""
 
 
 def words(text: str) -> list[str]:
@@ -46,9 +46,7 @@ def _phrase_in(phrase: str, text_words: str) -> bool:
 
 def content_words(text: str) -> list[str]:
     """The words that carry an item's meaning: at least `MIN_WORD` letters, no stop words."""
-    return list(
-        dict.fromkeys(w for w in words(text) if len(w) >= MIN_WORD and w not in STOP_WORDS)
-    )
+    return list(dict.fromkeys(w for w in words(text) if len(w) >= MIN_WORD and w not in STOP_WORDS))
 
 
 def _stem(word: str) -> str:
@@ -66,9 +64,7 @@ def check_item(item: Item, item_id: str, section: str, entries: Sequence[Entry])
         text = " ".join(words(entry.text))
         for phrase in phrases:
             if _phrase_in(phrase, text):
-                return _verdict(
-                    item, item_id, section, "yes", entry, phrase, f"'{phrase}' occurs"
-                )
+                return _verdict(item, item_id, section, "yes", entry, phrase, f"'{phrase}' occurs")
     if section == MUST_NOT:
         return _verdict(item, item_id, section, "no", None, "", "neither it nor a synonym occurs")
     wanted = content_words(item.item)
@@ -77,7 +73,7 @@ def check_item(item: Item, item_id: str, section: str, entries: Sequence[Entry])
         found = _overlap(wanted, words(entry.text))
         if len(found) > len(best[0]):
             best = (found, entry)
-    found, entry = best
+    found, best_entry = best
     share = len(found) / len(wanted) if wanted else 0.0
     covered: Covered = (
         "yes"
@@ -86,10 +82,16 @@ def check_item(item: Item, item_id: str, section: str, entries: Sequence[Entry])
     )
     if covered == "no":
         return _verdict(
-            item, item_id, section, "no", None, "", "no synonym, and too few of its words in any entry"
+            item,
+            item_id,
+            section,
+            "no",
+            None,
+            "",
+            "no synonym, and too few of its words in any entry",
         )
     reason = f"{len(found)} of its {len(wanted)} content words in one entry"
-    return _verdict(item, item_id, section, covered, entry, ", ".join(found), reason)
+    return _verdict(item, item_id, section, covered, best_entry, ", ".join(found), reason)
 
 
 def _verdict(
@@ -114,7 +116,9 @@ def _verdict(
     )
 
 
-def check_section(section: str, items: Sequence[Item], entries: Sequence[Entry]) -> list[ItemVerdict]:
+def check_section(
+    section: str, items: Sequence[Item], entries: Sequence[Entry]
+) -> list[ItemVerdict]:
     """Keyword verdicts on a section's items (ids `<section>.<n>`, 1-based)."""
     return [
         check_item(item, f"{section}.{n}", section, entries)

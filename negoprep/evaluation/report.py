@@ -203,9 +203,7 @@ def case_report(
         coverage=coverage,
         expected_items=len(expected),
         sections=score_sections(results),
-        must_not_found=[
-            v.item for v in verdicts if v.section == MUST_NOT and v.covered != "no"
-        ],
+        must_not_found=[v.item for v in verdicts if v.section == MUST_NOT and v.covered != "no"],
         verdicts=verdicts,
         grounding=grounding_of(dossier),
         length=length_of(dossier, markdown),
@@ -243,7 +241,9 @@ def diff(report: EvalReport, baseline: EvalReport, baseline_name: str) -> Diff:
         return {(c.case, v.section, v.item): v.covered for c in r.cases for v in c.verdicts}
 
     before, after = key_map(baseline), key_map(report)
-    gained, lost, changed = [], [], []
+    gained: list[ItemChange] = []
+    lost: list[ItemChange] = []
+    changed: list[ItemChange] = []
     for key in dict.fromkeys([*after, *before]):
         b, a = before.get(key, "absent"), after.get(key, "absent")
         if a == b:
@@ -308,9 +308,7 @@ def render_table(report: EvalReport) -> str:
         )
         + " |"
     )
-    rows.append(
-        "| Length | " + " | ".join(f"{c.length.words:,} words" for c in cases) + " |"
-    )
+    rows.append("| Length | " + " | ".join(f"{c.length.words:,} words" for c in cases) + " |")
     rows.append("| Scored by | " + " | ".join(c.scorer for c in cases) + " |")
     lines = [
         f"Coverage over all cases: **{_pct(report.coverage)}** of {report.expected_items} "

@@ -7,8 +7,8 @@ text; citations and knowledge ids are left out (a quote is the case's words, not
 
 `must_not` is checked against the dossier's *advice* only: the brief, the challenge (without the
 threats it names as ones to avoid) and the guidance for dealing with the counterpart. The
-threats a dossier warns against, the other side's positions and the phrases to avoid may well
-contain a forbidden item's words without advising it.
+threats a dossier warns against, the beliefs it challenges, the other side's positions and the
+phrases to avoid may well contain a forbidden item's words without advising it.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
 """Expectation section -> the dossier paths (`part.field`, or a whole part) it is checked against."""
 
 NOT_ADVICE: dict[str, frozenset[str]] = {
+    "challenge.assumptions_challenged": frozenset({"assumption"}),
     "challenge.warnings": frozenset({"threat_to_avoid"}),
     "counterpart.likely_tactics": frozenset({"tactic", "signs"}),
 }
@@ -111,7 +112,7 @@ def _entries_at(dossier: Mapping[str, Any], path: str, section: str) -> list[Ent
     skip = NOT_ADVICE.get(path, frozenset()) if section == MUST_NOT else frozenset()
     if not field:  # a whole part: one entry per field
         out: list[Entry] = []
-        for key, value in data.items():
+        for key in data:
             out += _entries_at(dossier, f"{part}.{key}", section)
         return out
     value = data.get(field)
