@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from negoprep.app import runs
+from negoprep.app.rehearsal_eval import evaluate_rehearsal, find_script
 from negoprep.app.settings import Settings
 from negoprep.app.sources import AnswerSource
 from negoprep.errors import UserError
 from negoprep.evaluation.expectations import Expectations, find_file, load_expectations
 from negoprep.evaluation.judge import AGENT, judge_all
+from negoprep.evaluation.rehearsal import load_script
 from negoprep.evaluation.report import (
     CaseReport,
     EvalReport,
@@ -63,6 +65,8 @@ class EvalRequest:
     """An earlier `report.json` (or its folder) to compare with."""
     min_coverage: float | None = None
     """0-1: the exit code is 1 when a case or the whole falls below it."""
+    rehearsal: bool = False
+    """Also play each case's rehearsal-eval.yaml on its run and check the session."""
 
 
 @dataclass
@@ -70,7 +74,7 @@ class EvalResult:
     report: EvalReport
     folder: Path
     exit_code: int
-    """0, or 1 when coverage is below `min_coverage`."""
+    """0, or 1 when coverage is below `min_coverage` or a rehearsal check failed."""
 
 
 def _expectations(case_dir: Path) -> Expectations:
@@ -212,8 +216,11 @@ async def evaluate(
     targets: list[tuple[Path, Path | None]] = [(c, None) for c in request.case_dirs]
     for run_dir in request.runs:
         targets.append((runs.open_run(run_dir).case_dir, run_dir))
-    for case_dir, _ in targets:
-        _expectations(case_dir)  # every file checked before anything runs
+    for case_dir, _ in targets:  # every file checked before anything runs
+        _expectations(case_dir)
+        script = find_script(case_dir) if request.rehearsal else None
+        if script is not None:
+            load_script(script)
     baseline = read_baseline(request.baseline) if request.baseline else None
     folder = _report_folder(request)
     reports: list[CaseReport] = []
@@ -239,11 +246,26 @@ async def evaluate(
             run_dir = result.run_dir
         emit({"kind": "case", "case": name, "step": "judge"})
         judge = judge_for(request, settings, case_dir)
-        reports.append(await evaluate_dossier(case_dir=case_dir, run_dir=run_dir, judge=judge))
+        case = await evaluate_dossier(case_dir=case_dir, run_dir=run_dir, judge=judge)
+        script = find_script(case_dir) if request.rehearsal else None
+        if script is not None:
+            emit({"kind": "case", "case": name, "step": "rehearse"})
+            case.rehearsal = await evaluate_rehearsal(
+                script,
+                run_dir,
+                settings=settings,
+                replay=request.replay,
+                record=request.record,
+                model=request.model,
+                kb=request.kb,
+                prompts=request.prompts,
+            )
+        reports.append(case)
     report = overall(reports, request.min_coverage)
     if baseline is not None:
         assert request.baseline is not None
         report.diff = diff(report, baseline, str(request.baseline))
     write_json_atomic(folder / REPORT_JSON, json.loads(report.model_dump_json()))
     write_text_atomic(folder / REPORT_MD, render_table(report))
-    return EvalResult(report, folder, 1 if report.below_threshold else 0)
+    failed = report.below_threshold or report.rehearsal_failed
+    return EvalResult(report, folder, 1 if failed else 0)

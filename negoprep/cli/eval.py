@@ -66,6 +66,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PCT",
         help="exit code 1 when a case's or the overall coverage is below this (e.g. 80)",
     )
+    p.add_argument(
+        "--rehearsal",
+        action="store_true",
+        help="also play each case's rehearsal-eval.yaml and check the counterpart and debrief",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -85,13 +90,16 @@ def run(args: argparse.Namespace) -> int:
         out=args.out,
         baseline=args.baseline,
         min_coverage=args.min_coverage,
+        rehearsal=args.rehearsal,
     )
 
     def on_event(event: dict[str, Any]) -> None:
         if args.quiet:
             return
         if event.get("kind") == "case":
-            verb = "preparing" if event["step"] == "prepare" else "judging"
+            verb = {"prepare": "preparing", "judge": "judging", "rehearse": "rehearsing"}[
+                event["step"]
+            ]
             print(f"{verb} {event['case']} ...", file=sys.stderr)
         elif event.get("kind") == "notice":
             print(f"  {event['text']}", file=sys.stderr)
@@ -101,10 +109,15 @@ def run(args: argparse.Namespace) -> int:
 
     print(render_table(result.report), end="")
     print(f"Report: {result.folder / 'report.md'}\n        {result.folder / 'report.json'}")
-    if result.exit_code:
+    if result.report.below_threshold:
         print(
             f"negoprep: coverage below {args.min_coverage * 100:.0f}%: "
             f"{', '.join(result.report.below_threshold)}",
+            file=sys.stderr,
+        )
+    if result.report.rehearsal_failed:
+        print(
+            f"negoprep: rehearsal checks failed: {', '.join(result.report.rehearsal_failed)}",
             file=sys.stderr,
         )
     return result.exit_code

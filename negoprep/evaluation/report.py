@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from negoprep.evaluation.expectations import MUST_NOT, SECTION_TITLES, SECTIONS
 from negoprep.evaluation.judge import SectionResult
+from negoprep.evaluation.rehearsal import RehearsalReport
 from negoprep.evaluation.verdicts import SCORE, ItemVerdict
 
 
@@ -65,6 +66,8 @@ class CaseReport(BaseModel):
     scorer: str
     """How coverage was judged: 'judge (model)', 'keywords (why)', or mixed."""
     judge_calls: list[dict[str, Any]] = Field(default_factory=list)
+    rehearsal: RehearsalReport | None = None
+    """The scripted rehearsal's checks (with --rehearsal, for a case with rehearsal-eval.yaml)."""
 
 
 class ItemChange(BaseModel):
@@ -96,6 +99,8 @@ class EvalReport(BaseModel):
     threshold: float | None = None
     below_threshold: list[str] = Field(default_factory=list)
     """Cases (and 'overall') whose coverage is below the threshold."""
+    rehearsal_failed: list[str] = Field(default_factory=list)
+    """Cases whose scripted rehearsal failed a check."""
     diff: Diff | None = None
 
 
@@ -225,6 +230,11 @@ def overall(cases: Sequence[CaseReport], threshold: float | None) -> EvalReport:
     return EvalReport(
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         cases=list(cases),
+        rehearsal_failed=[
+            c.case
+            for c in cases
+            if c.rehearsal is not None and c.rehearsal.passed < len(c.rehearsal.checks)
+        ],
         coverage=coverage,
         expected_items=items,
         must_not_found=sum(len(c.must_not_found) for c in cases),
@@ -238,7 +248,14 @@ def diff(report: EvalReport, baseline: EvalReport, baseline_name: str) -> Diff:
     words, so an item inserted in the file does not shift the others)."""
 
     def key_map(r: EvalReport) -> dict[tuple[str, str, str], str]:
-        return {(c.case, v.section, v.item): v.covered for c in r.cases for v in c.verdicts}
+        found: dict[tuple[str, str, str], str] = {
+            (c.case, v.section, v.item): v.covered for c in r.cases for v in c.verdicts
+        }
+        for c in r.cases:
+            for check in c.rehearsal.checks if c.rehearsal else []:
+                what = f"turn {check.turn} ({check.quality}): {check.check}"
+                found[(c.case, "rehearsal", what)] = "yes" if check.passed else "no"
+        return found
 
     before, after = key_map(baseline), key_map(report)
     gained: list[ItemChange] = []
@@ -310,6 +327,8 @@ def render_table(report: EvalReport) -> str:
     )
     rows.append("| Length | " + " | ".join(f"{c.length.words:,} words" for c in cases) + " |")
     rows.append("| Scored by | " + " | ".join(c.scorer for c in cases) + " |")
+    if any(c.rehearsal is not None for c in cases):
+        rows.append("| Rehearsal checks | " + " | ".join(_rehearsal_cell(c) for c in cases) + " |")
     lines = [
         f"Coverage over all cases: **{_pct(report.coverage)}** of {report.expected_items} "
         f"expected items; must-not items found: {report.must_not_found}.",
@@ -329,9 +348,22 @@ def render_table(report: EvalReport) -> str:
             lines += ["", f"### {case.case}: not covered, or found though it must not be", ""]
             for v in misses:
                 lines.append(f"- `{v.id}` {v.covered}: {v.item} — {v.reason}")
+        failed = [c for c in case.rehearsal.checks if not c.passed] if case.rehearsal else []
+        if case.rehearsal is not None and (failed or case.rehearsal.error):
+            lines += ["", f"### {case.case}: rehearsal checks failed", ""]
+            if case.rehearsal.error:
+                lines.append(f"- the session stopped: {case.rehearsal.error}")
+            for c in failed:
+                lines.append(f"- turn {c.turn} ({c.quality}): {c.check} — {c.detail}")
     if report.diff is not None:
         lines += ["", *render_diff(report.diff)]
     return "\n".join(lines) + "\n"
+
+
+def _rehearsal_cell(case: CaseReport) -> str:
+    if case.rehearsal is None:
+        return "—"
+    return f"{case.rehearsal.passed} of {len(case.rehearsal.checks)} passed"
 
 
 def render_diff(d: Diff) -> list[str]:
