@@ -35,7 +35,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "judge can be reached; the report says which.",
         usage="%(prog)s CASE_DIR... [options]\n       %(prog)s --run RUN_DIR [options]",
     )
-    p.add_argument("case_dirs", nargs="*", type=Path, metavar="CASE_DIR")
+    p.add_argument(
+        "case_dirs",
+        nargs="*",
+        type=Path,
+        metavar="CASE_DIR",
+        help="case folders with an expect.yaml (each is prepared first)",
+    )
     p.add_argument(
         "--run",
         action="append",
