@@ -30,8 +30,8 @@ from negoprep.evaluation.report import (
     case_report,
     diff,
     overall,
-    render_table,
 )
+from negoprep.evaluation.table import render_table
 from negoprep.files import write_json_atomic, write_text_atomic
 
 if TYPE_CHECKING:

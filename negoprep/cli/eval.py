@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {event['text']}", file=sys.stderr)
 
     result = asyncio.run(evaluate(request, on_event=on_event))
-    from negoprep.evaluation.report import render_table
+    from negoprep.evaluation.table import render_table
 
     print(render_table(result.report), end="")
     print(f"Report: {result.folder / 'report.md'}\n        {result.folder / 'report.json'}")

@@ -16,8 +16,9 @@ from negoprep.evaluation.expectations import (
 )
 from negoprep.evaluation.judge import SectionResult
 from negoprep.evaluation.keywords import check_item, check_section
-from negoprep.evaluation.report import case_report, diff, overall, render_table
+from negoprep.evaluation.report import case_report, diff, overall
 from negoprep.evaluation.sections import Entry, entries_for
+from negoprep.evaluation.table import render_table
 from negoprep.evaluation.yamlfile import EvalFileError
 from negoprep.reading.ingest import load_case
 
