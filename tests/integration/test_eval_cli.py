@@ -150,13 +150,14 @@ def _judge(request: SeenRequest) -> Reply:
             },
         ]
     else:
+        quote = "words that are in no entry" if call == "judge.cognitive_traps" else ""
         verdicts = [
             {
                 "item": i,
                 "covered": "partly",
                 "reason": "Touched.",
                 "passage": entries[0],
-                "quote": "",
+                "quote": quote,
             }
             for i in items
         ]
@@ -206,6 +207,8 @@ def test_the_judge_gives_a_verdict_per_item_and_a_failed_section_falls_back_to_k
     )
     assert one["reason"] == "The release of T1 for the sailing is an element."
     assert by_id["elements.2"]["covered"] == "no" and by_id["elements.2"]["passage"] == ""
+    assert by_id["cognitive_traps.1"]["reason"] == "Touched. [the quote is not in that entry]"
+    assert by_id["process_moves.1"]["reason"] == "Touched."
     left_out = by_id["elements.3"]
     assert left_out["method"] == "keywords" and left_out["reason"].startswith("not judged; ")
     assert all(v["method"] == "keywords" for v in case["verdicts"] if v["section"] == "warnings")
