@@ -78,6 +78,8 @@ class EvalResult:
 
 
 def _expectations(case_dir: Path) -> Expectations:
+    if not case_dir.is_dir():
+        raise UserError(f"{case_dir}: case folder not found")
     path = find_file(case_dir)
     if path is None:
         raise UserError(
@@ -175,7 +177,7 @@ async def evaluate_dossier(
     md_path = run_dir / "dossier.md"
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     results = await judge_all(judge.deps, expectations, dossier, unavailable=judge.unavailable)
-    if judge.source is not None and any(r.method == "judge" for r in results):
+    if judge.source is not None and any(r.method.startswith("judge") for r in results):
         judge.source.write_manifest(
             EVAL_SECTION,
             {AGENT: judge.deps.models.config(AGENT).request_shape()},  # type: ignore[union-attr]
