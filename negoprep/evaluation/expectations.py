@@ -18,6 +18,7 @@ dossier covering the item would likely contain verbatim; compared case-insensiti
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -78,7 +79,16 @@ class Item(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _plain(cls, value: Any) -> Any:
-        return {"item": value} if isinstance(value, str) else value
+        if isinstance(value, str):
+            return {"item": value}
+        if isinstance(value, dict) and isinstance(value.get("synonyms"), list):
+            # YAML reads `[2026, 27 November]` as a number and a string: both are words here
+            scalars = (int, float, datetime.date)
+            value = {
+                **value,
+                "synonyms": [str(v) if isinstance(v, scalars) else v for v in value["synonyms"]],
+            }
+        return value
 
 
 class ExpectedSections(BaseModel):

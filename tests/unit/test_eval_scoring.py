@@ -65,6 +65,15 @@ def test_a_bad_expectation_file_is_one_error_naming_file_and_line(
     assert words in message and "\n" not in message
 
 
+def test_synonyms_that_yaml_reads_as_numbers_or_dates_are_words(tmp_path: Path) -> None:
+    path = tmp_path / "expect.yaml"
+    path.write_text(
+        "expect:\n  elements:\n    - item: the year\n      synonyms: [2026, 2026-11-27]\n"
+    )
+    item = load_expectations(path).expect.elements[0]
+    assert item.synonyms == ["2026", "2026-11-27"]
+
+
 def test_a_synonym_in_an_entry_covers_an_item_and_names_the_entry() -> None:
     entries = [
         Entry("profile.elements[1]", "Copper for T2 and T3"),
