@@ -233,3 +233,22 @@ def test_the_judge_model_comes_from_its_setting_and_no_provider_means_keywords(
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
         assert main(["eval", "--run", str(prepared), "--out", str(tmp_path / "b"), "-q"]) == 0
     assert {r.body["model"] for r in stub.requests} == {"from-setting"}
+
+
+def test_the_judge_is_recorded_and_replays_offline_with_the_same_verdicts(
+    prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cassette = tmp_path / "cassette"
+    monkeypatch.setenv("NEGOPREP_MAX_RETRIES", "0")
+    with StubOpenAI(_judge) as stub:
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        argv = ["eval", "--run", str(prepared), "--record", str(cassette), "-q"]
+        assert main([*argv, "--judge-model", "judge-r", "--out", str(tmp_path / "live")]) == 0
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    manifest = json.loads((cassette / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["eval"]["judge"]["model"] == "judge-r"
+    argv = ["eval", "--run", str(prepared), "--replay", str(cassette), "-q"]
+    assert main([*argv, "--out", str(tmp_path / "replayed")]) == 0
+    live, replayed = _report(tmp_path / "live"), _report(tmp_path / "replayed")
+    assert replayed["cases"][0]["verdicts"] == live["cases"][0]["verdicts"]
+    assert replayed["cases"][0]["scorer"].startswith("mixed: judge on 8 of 9 sections; ")
