@@ -4,7 +4,15 @@ missed, the failed rehearsal checks and the difference from a baseline."""
 from __future__ import annotations
 
 from negoprep.evaluation.expectations import MUST_NOT, SECTION_TITLES, SECTIONS
-from negoprep.evaluation.report import CaseReport, Diff, EvalReport
+from negoprep.evaluation.rehearsal import RehearsalReport
+from negoprep.evaluation.report import (
+    CaseReport,
+    Diff,
+    EvalReport,
+    Grounding,
+    Length,
+    SectionScore,
+)
 
 
 def _pct(value: float | None) -> str:
@@ -21,9 +29,63 @@ def _section_cell(case: CaseReport, section: str) -> str:
     return f"{points:g}/{found.items}"
 
 
-def render_table(report: EvalReport) -> str:
-    """The report as Markdown: one column per case, one row per section, then the misses."""
+def _all_cases(report: EvalReport) -> CaseReport:
+    """A column adding up every case: per section, grounding, length, rehearsal checks."""
     cases = report.cases
+    sections = []
+    for section in (*SECTIONS, MUST_NOT):
+        found = [s for c in cases for s in c.sections if s.section == section]
+        if found:
+            items, yes = sum(s.items for s in found), sum(s.yes for s in found)
+            partly = sum(s.partly for s in found)
+            score = float(yes + partly) if section == MUST_NOT else (yes + partly / 2) / items
+            sections.append(
+                SectionScore(
+                    section=section,
+                    title=SECTION_TITLES[section],
+                    items=items,
+                    yes=yes,
+                    partly=partly,
+                    score=score,
+                    method="",
+                )
+            )
+    checks = [k for c in cases if c.rehearsal for k in c.rehearsal.checks]
+    played = [c.rehearsal for c in cases if c.rehearsal is not None]
+    return CaseReport(
+        case="all cases",
+        case_dir="",
+        run_dir="",
+        dossier_status="complete" if all(c.dossier_status == "complete" for c in cases) else "",
+        mode="",
+        coverage=report.coverage,
+        expected_items=report.expected_items,
+        sections=sections,
+        must_not_found=[x for c in cases for x in c.must_not_found],
+        verdicts=[],
+        grounding=Grounding(
+            quotes=sum(c.grounding.quotes for c in cases),
+            verified=sum(c.grounding.verified for c in cases),
+            unverified=sum(c.grounding.unverified for c in cases),
+            knowledge_ids=sum(c.grounding.knowledge_ids for c in cases),
+            unknown_knowledge_ids=[x for c in cases for x in c.grounding.unknown_knowledge_ids],
+        ),
+        length=Length(
+            words=sum(c.length.words for c in cases),
+            characters=sum(c.length.characters for c in cases),
+            entries=sum(c.length.entries for c in cases),
+        ),
+        scorer="",
+        rehearsal=RehearsalReport(file="", session="", transcript="", checks=checks)
+        if played
+        else None,
+    )
+
+
+def render_table(report: EvalReport) -> str:
+    """The report as Markdown: one column per case (and one for all when there are several),
+    one row per section, then the misses."""
+    cases = [*report.cases, _all_cases(report)] if len(report.cases) > 1 else report.cases
     head = "| | " + " | ".join(c.case for c in cases) + " |"
     rule = "|---|" + "---|" * len(cases)
     rows = [head, rule]
@@ -63,7 +125,7 @@ def render_table(report: EvalReport) -> str:
             else "all at or above it"
         )
         lines += ["", f"Threshold {_pct(report.threshold)}: {verdict}."]
-    for case in cases:
+    for case in report.cases:
         misses = [v for v in case.verdicts if (v.covered != "no") == (v.section == MUST_NOT)]
         if misses:
             lines += ["", f"### {case.case}: not covered, or found though it must not be", ""]

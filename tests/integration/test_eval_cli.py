@@ -41,6 +41,7 @@ def test_both_examples_on_replay_are_scored_by_keywords_and_say_why(
         assert {s["section"] for s in case["sections"]} >= {"elements", "must_not"}
     table = (out / "report.md").read_text(encoding="utf-8")
     assert "| Elements at stake |" in table and "| **Coverage** |" in table
+    assert "| | supplier-claim | kommune-arkivsystem | all cases |" in table
     assert table in printed.out
 
 
