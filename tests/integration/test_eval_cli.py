@@ -3,6 +3,7 @@ model judge over the local OpenAI-compatible stub (verdicts, and a failure that 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
 from negoprep.cli.main import main
+from negoprep.evaluation.expectations import load_expectations
+from negoprep.evaluation.judge import judge_all
 
 REPO = Path(__file__).resolve().parents[2]
 SUPPLIER = REPO / "cases" / "supplier-claim"
@@ -43,6 +46,13 @@ def test_both_examples_on_replay_are_scored_by_keywords_and_say_why(
     assert "| Elements at stake |" in table and "| **Coverage** |" in table
     assert "| | supplier-claim | kommune-arkivsystem | all cases |" in table
     assert table in printed.out
+    # the same files against the other case's dossier: the items are specific to their case
+    for case, other in zip(report["cases"], reversed(report["cases"]), strict=True):
+        expectations = load_expectations(Path(case["case_dir"]) / "expect.yaml")
+        dossier = json.loads(Path(other["run_dir"], "dossier.json").read_text(encoding="utf-8"))
+        results = asyncio.run(judge_all(None, expectations, dossier))
+        expected = [v for r in results if r.section != "must_not" for v in r.verdicts]
+        assert sum(v.covered != "no" for v in expected) / len(expected) < 0.2
 
 
 def _copy_case(tmp_path: Path, expect: str) -> Path:
