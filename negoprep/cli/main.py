@@ -1,4 +1,4 @@
-"""The `negoprep` command: prepare, rehearse, and manage knowledge and prompts.
+"""The `negoprep` command: prepare, rehearse, evaluate, and manage knowledge and prompts.
 
 Subcommands live in `negoprep/cli/`, one module each with a `register(subparsers)`; heavy
 libraries are imported only inside the handlers, so `negoprep --help` and `negoprep --version`
@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from negoprep.cli import eval as eval_cmd
 from negoprep.cli import export, kb, prepare, prompts, rehearse, serve
 
-COMMANDS = (prepare, rehearse, serve, export, kb, prompts)
+COMMANDS = (prepare, rehearse, eval_cmd, serve, export, kb, prompts)
 
 
 def installed_version() -> str:

@@ -4,7 +4,8 @@ Bad input never stops the run while something usable is left: each unusable file
 with its name and the reason, and the rest is used. Only a missing folder, a broken brief or a
 case with no usable document at all is an error (`CaseError`).
 
-What is not a case document: hidden files and folders, `cassettes/`, `runs/` and any folder
+What is not a case document: the brief and the evaluation files beside it (`expect.yaml`,
+`rehearsal-eval.yaml`), hidden files and folders, `cassettes/`, `runs/` and any folder
 holding a negoprep run (`.negoprep-run` or `dossier.json`), so an `--out` inside the case folder
 is never read back. Symbolic links are followed only to files and folders inside the case
 folder; the others are listed as skipped, with the reason.
@@ -45,8 +46,9 @@ from negoprep.reading.readers import (
 from negoprep.reading.sanitise import one_line, repair_mojibake
 
 BRIEF_NAMES = ("case.yaml", "case.yml", "case.toml")
-EXPECT_NAMES = ("expect.yaml", "expect.yml")
-"""The case's expectations for `negoprep eval`: about the dossier, never case material."""
+EVAL_NAMES = ("expect.yaml", "expect.yml", "rehearsal-eval.yaml", "rehearsal-eval.yml")
+"""Files of `negoprep eval` beside the brief (what a good dossier and rehearsal must show):
+about the case, never case documents."""
 IGNORED_DIRS = {"cassettes", "runs", "__pycache__", "node_modules"}
 RUN_MARKERS = (".negoprep-run", "dossier.json")
 """A folder holding one of these is a negoprep run (an output), never case documents."""
@@ -144,7 +146,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
                 seen.add(real)
                 stack.append(path)
             elif entry.is_file() and not (
-                folder == root and entry.name in (*BRIEF_NAMES, *EXPECT_NAMES)
+                folder == root and entry.name in (*BRIEF_NAMES, *EVAL_NAMES)
             ):
                 yield path, None
 

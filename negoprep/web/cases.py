@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from negoprep.reading.case import CaseBrief
-from negoprep.reading.ingest import BRIEF_NAMES, IGNORED_DIRS
+from negoprep.reading.ingest import BRIEF_NAMES, EVAL_NAMES, IGNORED_DIRS
 from negoprep.reading.readers import SUPPORTED_SUFFIXES
 from negoprep.reading.readers.registry import content_matches
 from negoprep.reading.readers.sniff import describe, sniff
@@ -180,11 +180,12 @@ class CaseStore:
         parts = [safe_filename(p) for p in folder.split("/") if p and p not in (".", "..")]
         base = safe_filename(name)
         suffix = Path(base).suffix.lower()
-        if base.lower() in BRIEF_NAMES[:2] and not parts:
+        if base.lower() in (*BRIEF_NAMES[:2], *EVAL_NAMES) and not parts:
+            what = "case brief" if base.lower() in BRIEF_NAMES else "evaluation file"
             try:
                 yaml.safe_load(data.decode("utf-8"))
             except (UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise UploadError(f"{name}: not a readable case brief ({exc})") from exc
+                raise UploadError(f"{name}: not a readable {what} ({exc})") from exc
             return base, data
         if suffix not in SUPPORTED_SUFFIXES:
             readable = ", ".join(sorted(SUPPORTED_SUFFIXES))

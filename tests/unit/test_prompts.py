@@ -154,7 +154,10 @@ def test_an_override_with_no_known_id_is_named_with_the_known_ids(tmp_path: Path
     message = str(info.value)
     assert message.startswith(f"{tmp_path / 'synthsis.md'}: 'synthsis' is not a known prompt id")
     assert "did you mean 'synthesis.md'?" in message and "\n" not in message
-    assert "known ids: case_reading, challenger, coach_debrief, coach_hint, counterpart" in message
+    assert (
+        "known ids: case_reading, challenger, coach_debrief, coach_hint, counterpart, eval_judge"
+        in message
+    )
     assert list(PromptLibrary.load([tmp_path], builtin=False).prompts) == ["synthsis"]
     added = PromptLibrary.load([tmp_path], added_ids=["synthsis"])  # an agent's own new prompt
     assert added.source("synthsis") == str(tmp_path / "synthsis.md")

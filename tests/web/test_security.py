@@ -187,6 +187,21 @@ def test_a_folder_on_disk_is_copied_with_the_same_rules(store: CaseStore, tmp_pa
         store.import_folder(folder, tmp_path / "missing")
 
 
+def test_a_case_folder_keeps_its_evaluation_files_and_a_broken_one_is_named(
+    store: CaseStore, tmp_path: Path
+) -> None:
+    source = tmp_path / "mine"
+    source.mkdir()
+    (source / "notes.md").write_bytes(TEXT)
+    (source / "expect.yaml").write_text("expect:\n  elements: [the delivery date]\n")
+    (source / "rehearsal-eval.yaml").write_text("steps:\n  - command: /end\n")
+    folder = store.new_case("With expectations")
+    copied = store.import_folder(folder, source)
+    assert sorted(copied) == ["expect.yaml", "notes.md", "rehearsal-eval.yaml"]
+    with pytest.raises(UploadError, match=r"expect\.yaml: not a readable evaluation file"):
+        store.add_files(folder, [("expect.yaml", b"expect: [unclosed")])
+
+
 def test_new_case_folders_never_collide_or_escape(store: CaseStore) -> None:
     first = store.new_case("../../Claim")
     second = store.new_case("../../Claim")
