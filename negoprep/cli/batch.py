@@ -137,6 +137,8 @@ class BatchProgress:
     def _agent(self, index: int, line: CaseLine, event: dict[str, Any]) -> None:
         agent, status, detail = event.get("agent", "?"), event.get("status"), event.get("detail")
         label = f"{agent} ({detail})" if detail else str(agent)
+        if line.state != "running":
+            line.state, line.started = "running", time.perf_counter()
         if status == "started":
             line.working[label] = time.perf_counter()
             self._say(index, f"… {label} working")
@@ -202,11 +204,11 @@ def summary_table(
             for agent, reason in dossier.failures.items():
                 said = any(text and text in reason for text in shown)
                 notes.append(f"  ✗ {label}: {agent}: {'failed (reason above)' if said else reason}")
+        if outcome.result is not None and outcome.result.review_file is not None:
+            notes.append(f"  {label}: correct {outcome.result.review_file}, then")
         if outcome.run_dir is not None and outcome.status != "complete":
             resume = command_line("prepare", "--resume", str(outcome.run_dir), *model_flags(args))
             notes.append(f"  {label}: continue with: {resume}")
-        if outcome.result is not None and outcome.result.review_file is not None:
-            notes.append(f"  {label}: correct {outcome.result.review_file} first")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [""]
     for row in rows:

@@ -287,7 +287,7 @@ class LimitedAsyncTransport(httpx2.AsyncBaseTransport):
         await self.limiter.acquire()
         try:
             response = await self.inner.handle_async_request(request)
-            if _is_stream(response):
+            if _is_stream(response) and not response.is_closed:
                 response.stream = _ReleasingStream(response.stream, self.limiter.release)
                 return response
             await response.aread()
@@ -312,7 +312,7 @@ class LimitedTransport(httpx2.BaseTransport):
         self.limiter.blocking_acquire()
         try:
             response = self.inner.handle_request(request)
-            if _is_stream(response):
+            if _is_stream(response) and not response.is_closed:
                 response.stream = _ReleasingSyncStream(response.stream, self.limiter.release)
                 return response
             response.read()
