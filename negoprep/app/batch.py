@@ -188,11 +188,27 @@ async def _one(
     settings: Settings,
     emit: BatchEvent,
     confirm: Callable[[PlannedRun], bool] | None,
+    starting: asyncio.Lock,
 ) -> CaseOutcome:
+    await starting.acquire()
     started = time.perf_counter()
     outcome = CaseOutcome(case_dir, "not run", 2)
     request = replace(template, case_dir=case_dir, out=None, kb=list(template.kb))
     request.prompts = list(template.prompts)
+
+    released = False
+
+    def let_next_start() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            starting.release()
+
+    def on_event(event: Event) -> None:
+        if event.get("status") == "started":
+            let_next_start()  # its first model call is on its way: the next case may start
+        emit(index, event)
+
     try:
         emit(index, {"kind": "reading"})
 
@@ -209,7 +225,7 @@ async def _one(
             with claim_folder(planned) as run:
                 outcome.run_dir = run.path
                 emit(index, {"kind": "run", "run_dir": run.path, "planned": planned})
-                result = await execute(planned, run, lambda event: emit(index, event))
+                result = await execute(planned, run, on_event)
             outcome.result = result
             outcome.status, outcome.exit_code = _done(result)
     except Exception as exc:
@@ -222,6 +238,8 @@ async def _one(
         else:
             outcome.status, outcome.exit_code = "error", 1
             outcome.reason = f"unexpected {type(exc).__name__}: {exc}"
+    finally:
+        let_next_start()
     outcome.seconds = time.perf_counter() - started
     emit(index, {"kind": "done", "outcome": outcome})
     return outcome
@@ -238,10 +256,12 @@ async def prepare_batch(
 ) -> BatchResult:
     """Prepare every case of `cases` concurrently with the options of `template`.
 
-    At most `cases_at_once` cases are in progress at a time (default: twice
-    NEGOPREP_MAX_CONCURRENCY, so that the request slots stay busy while cases read their
-    documents or wait between steps); the requests themselves are bounded by the process's
-    limiter. `confirm` sees each checked case before anything is written (return False: the
+    Cases start one after another: the next starts once the previous one has sent its first
+    model call (or ended), so that the first requests go out at once instead of after every
+    case has read its documents, and reading overlaps with waiting for the provider. At most
+    `cases_at_once` cases are in progress at a time (default: twice NEGOPREP_MAX_CONCURRENCY,
+    so that the request slots stay busy while cases read or wait between steps); the requests
+    themselves are bounded by the process's limiter. `confirm` sees each checked case before anything is written (return False: the
     case is not run, exit 2; raise `UserError`: the same, with its message). Raises `UserError`
     for what `check_batch` refuses, before any case starts; every other failure is one case's.
     """
@@ -249,11 +269,12 @@ async def prepare_batch(
     settings = _settings(template, settings)
     emit = on_event or (lambda index, event: None)
     gate = asyncio.Semaphore(cases_at_once or max(2, 2 * settings.max_concurrency))
+    starting = asyncio.Lock()
     started = time.perf_counter()
 
     async def run(index: int, case_dir: Path) -> CaseOutcome:
         async with gate:
-            return await _one(index, case_dir, template, settings, emit, confirm)
+            return await _one(index, case_dir, template, settings, emit, confirm, starting)
 
     for index in range(len(cases)):
         emit(index, {"kind": "queued"})

@@ -12,7 +12,9 @@ nothing is patched.
 
 from __future__ import annotations
 
+import functools
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -114,6 +116,16 @@ class ModelConfig:
         }
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every request the process sends (certificates as httpx2 finds them,
+    SSL_CERT_FILE included). Built once: loading the CA bundle takes about 50 ms of CPU, which
+    for every call would hold up the other calls of a batch."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
+
+
 class ModelProvider(Protocol):
     """Where agents get their chat models from (the graph's context carries one)."""
 
@@ -193,8 +205,9 @@ class OpenAICompatibleProvider:
         state = self._compat.setdefault(
             agent, CompatState(send_stream_options=cfg.stream_usage, notify=self.notify)
         )
-        sync_t: httpx2.BaseTransport = httpx2.HTTPTransport()
-        async_t: httpx2.AsyncBaseTransport = httpx2.AsyncHTTPTransport()
+        tls = tls_context()
+        sync_t: httpx2.BaseTransport = httpx2.HTTPTransport(verify=tls)
+        async_t: httpx2.AsyncBaseTransport = httpx2.AsyncHTTPTransport(verify=tls)
         if self.limiter is not None:  # only what goes to the network: replay takes no slot
             sync_t = LimitedTransport(sync_t, self.limiter)
             async_t = LimitedAsyncTransport(async_t, self.limiter)
