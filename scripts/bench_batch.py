@@ -13,7 +13,7 @@ command (start-up, reading the cases, checkpoints, grounding and rendering inclu
 reports the share over the provider window alone (first request to last reply), the most
 requests the server saw at once (never above C), and the server's utilisation. Usage:
 
-    python scripts/bench_batch.py                       # 20 cases, concurrency 8, 3 s a request
+    python scripts/bench_batch.py                       # 20 cases, concurrency 8, 5 s a request
     python scripts/bench_batch.py --cases 20 --concurrency 8 --latency 3 --json
 """
 
@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--case", default="supplier-claim", help="example case to copy")
     parser.add_argument("--cases", type=int, default=20, help="how many copies")
     parser.add_argument("--concurrency", type=int, default=8, help="NEGOPREP_MAX_CONCURRENCY")
-    parser.add_argument("--latency", type=float, default=3.0, help="seconds per request")
+    parser.add_argument("--latency", type=float, default=5.0, help="seconds per request")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
