@@ -52,7 +52,12 @@ class CaseLine:
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.working:
-            parts.append("working: " + ", ".join(self.working))
+            agents: dict[str, int] = {}
+            for label in self.working:  # "extractor (facts)" and its siblings: "extractor ×4"
+                agent = label.split(" (")[0]
+                agents[agent] = agents.get(agent, 0) + 1
+            names = [f"{a} ×{n}" if n > 1 else a for a, n in agents.items()]
+            parts.append("working: " + ", ".join(names))
         if self.notice:
             parts.append(self.notice)
         return f"{' · '.join(parts)} · {now - self.started:.0f} s"
@@ -277,12 +282,26 @@ async def _run(cases: list[Path], request: Any, args: argparse.Namespace, on_eve
     from negoprep.app.batch import prepare_batch
     from negoprep.cli.prepare import confirm_cost
 
-    return await prepare_batch(
-        cases,
-        request,
-        on_event=on_event,
-        confirm=lambda planned: confirm_cost(planned, estimate=False, yes=args.yes, ask=False),
-    )
+    loop = asyncio.get_running_loop()
+    try:
+        return await prepare_batch(
+            cases,
+            request,
+            on_event=on_event,
+            confirm=lambda planned: confirm_cost(planned, estimate=False, yes=args.yes, ask=False),
+        )
+    except asyncio.CancelledError:  # Ctrl-C: what the cases had saved stays; say it plainly
+        loop.set_exception_handler(_quiet_after_interrupt)
+        raise
+
+
+def _quiet_after_interrupt(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """After Ctrl-C, asyncio.run() cancels what is left; a graph's checkpoint write still
+    pending then finds its database closed. That is the interruption itself (the last saved
+    step is what --resume continues from), not an error to show as a traceback."""
+    if str(context.get("message", "")).startswith("unhandled exception during asyncio.run()"):
+        return
+    loop.default_exception_handler(context)
 
 
 def _estimate(cases: list[Path], request: Any) -> int:

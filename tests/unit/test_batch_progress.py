@@ -35,9 +35,10 @@ def test_on_a_terminal_each_case_keeps_one_line_that_changes() -> None:
     progress.event(0, {"kind": "queued"})
     progress.event(1, {"kind": "reading"})
     progress.event(0, {"agent": "extractor", "status": "started", "detail": "facts"})
+    progress.event(0, {"agent": "extractor", "status": "started", "detail": "risks"})
     first = screen(out.getvalue())
     assert len(first) == 2
-    assert first[0].startswith("alpha  ") and "working: extractor (facts)" in first[0]
+    assert first[0].startswith("alpha  ") and "working: extractor ×2 ·" in first[0]
     assert first[1].startswith("beta   reading the documents")
     progress.event(0, {"agent": "extractor", "status": "finished", "detail": "facts"})
     progress.event(
@@ -45,7 +46,7 @@ def test_on_a_terminal_each_case_keeps_one_line_that_changes() -> None:
     )
     last = screen(out.getvalue())
     assert len(last) == 2, "the lines were rewritten, not added"
-    assert "1 finished" in last[0] and "working" not in last[0]
+    assert "1 finished · working: extractor ·" in last[0]
     assert last[1].startswith("beta   ✗ not run (exit 2)") and last[1].endswith("bad")
 
 
