@@ -222,3 +222,22 @@ def test_bad_all_and_out_folders_are_refused(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_case_above_the_token_limit_is_not_run_without_yes_and_nothing_is_asked(
+    example_case: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cases = [copy_case(example_case, tmp_path / n) for n in ("a", "b")]
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("a batch never asks"))
+    with StubOpenAI() as stub:
+        live_env(monkeypatch, stub.base_url, concurrency=8)
+        monkeypatch.setenv("NEGOPREP_MAX_RUN_TOKENS", "1000")
+        assert main(["prepare", *map(str, cases), "-q"]) == 2
+    out = capsys.readouterr().out
+    assert stub.requests == [] and not Path("runs").exists()
+    assert out.count("above NEGOPREP_MAX_RUN_TOKENS=1,000") == 2 and "add --yes" in out
+    assert "2 cases: 2 not run; exit code 2" in out
