@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from negoprep.app.prepare import (
     Event,
@@ -45,11 +45,12 @@ from negoprep.app.prepare import (
 from negoprep.app.settings import Settings
 from negoprep.errors import UserError, user_error_types
 
+if TYPE_CHECKING:
+    from negoprep.app.estimate import RunEstimate
+
 BatchEvent = Callable[[int, Event], None]
 """Progress of case `index` (its place in the batch): `{"kind": "queued"}`, `{"kind": "reading"}`,
 then `prepare_case`'s events, then `{"kind": "done", "outcome": CaseOutcome}`."""
-
-STATUSES = ("complete", "incomplete", "waiting for review", "not run", "error")
 
 
 @dataclass
@@ -287,8 +288,8 @@ class CaseEstimate:
     """One case's estimate, or why it could not be made."""
 
     case_dir: Path
-    estimate: Any = None
-    """A `negoprep.app.estimate.RunEstimate`; None when the case cannot be read."""
+    estimate: RunEstimate | None = None
+    """None when the case cannot be read."""
     reason: str = ""
 
 

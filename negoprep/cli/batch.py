@@ -14,9 +14,13 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from negoprep.cli.options import command_line, model_flags
+
+if TYPE_CHECKING:
+    from negoprep.app.batch import BatchEvent, BatchResult, CaseOutcome
+    from negoprep.app.prepare import PrepareRequest
 
 CLEAR_LINE = "\x1b[2K"
 
@@ -160,7 +164,7 @@ class BatchProgress:
                 self.shown.add(reason)
 
 
-def outcome_line(outcome: Any) -> str:
+def outcome_line(outcome: CaseOutcome) -> str:
     """One case's end in a few words: its status, calls, time, or its reason."""
     mark = {"complete": "✓", "waiting for review": "…"}.get(outcome.status, "✗")
     words = [f"{mark} {outcome.status} (exit {outcome.exit_code})"]
@@ -174,7 +178,7 @@ def outcome_line(outcome: Any) -> str:
 
 
 def summary_table(
-    result: Any,
+    result: BatchResult,
     cases: list[Path],
     args: argparse.Namespace,
     shown: set[str] | frozenset[str] = frozenset(),
@@ -242,7 +246,7 @@ def case_list(args: argparse.Namespace) -> list[Path]:
     return list(args.case_dirs)
 
 
-def run_batch(args: argparse.Namespace, request: Any) -> int:
+def run_batch(args: argparse.Namespace, request: PrepareRequest) -> int:
     """`negoprep prepare` with several cases; returns the worst of their exit codes (130 after
     Ctrl-C, with the commands that continue the cases that had started)."""
     from negoprep.app.batch import check_batch
@@ -275,10 +279,12 @@ def run_batch(args: argparse.Namespace, request: Any) -> int:
                 )
         return 130
     print(summary_table(result, cases, args, progress.shown))
-    return int(result.exit_code)
+    return result.exit_code
 
 
-async def _run(cases: list[Path], request: Any, args: argparse.Namespace, on_event: Any) -> Any:
+async def _run(
+    cases: list[Path], request: PrepareRequest, args: argparse.Namespace, on_event: BatchEvent
+) -> BatchResult:
     from negoprep.app.batch import prepare_batch
     from negoprep.cli.prepare import confirm_cost
 
@@ -304,7 +310,7 @@ def _quiet_after_interrupt(loop: asyncio.AbstractEventLoop, context: dict[str, A
     loop.default_exception_handler(context)
 
 
-def _estimate(cases: list[Path], request: Any) -> int:
+def _estimate(cases: list[Path], request: PrepareRequest) -> int:
     from negoprep.app import settings as settings_mod
     from negoprep.app.batch import estimate_cases
     from negoprep.app.estimate import render_estimate
