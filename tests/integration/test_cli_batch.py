@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
+from negoprep.agents.extractor import FOCUSES
 from negoprep.cli.main import main
 from negoprep.llm.limits import shared_limiter
 from negoprep.llm.recorder import CALL_HEADER, Cassette, request_key
@@ -98,14 +99,18 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     for run in Path("batch").iterdir():
         status = json.loads((run / "dossier.json").read_text())["status"]
         assert status == ("incomplete" if run.name.startswith("blocked") else "complete")
-    assert "[blocked] ✗ extractor (facts) failed: the provider rejected the API key" in out.err
+    first = FOCUSES[0].name
+    assert f"[blocked] ✗ extractor ({first}) failed: the provider rejected the API key" in out.err
     assert "[alpha] ✓ complete (exit 0)" in out.err
     assert "challenger: retry 1 after HTTP 500" in out.err
     # One limit over all cases: never more than 2 requests at once, every request (the retry
     # included) through the one limiter.
     assert server.most_at_once() == 2
     assert limiter.started - before == len(stub.requests)
-    assert len(stub.requests) == 2 * 7 + 4 + 1
+    # Each good case asks every recorded call once; the blocked one stops after its extractor
+    # calls; the challenger's 500 was retried once.
+    calls_per_case = len(Cassette(example_case / "cassettes").entries())
+    assert len(stub.requests) == 2 * calls_per_case + len(FOCUSES) + 1
 
 
 def test_all_prepares_every_case_folder_and_the_worst_exit_code_wins(
