@@ -62,6 +62,11 @@ class CassetteServer:
         return max(sum(1 for t in times if a <= t < a + self.delay) for a in times)
 
 
+def dossier_calls(run_dir: Path) -> list[dict[str, object]]:
+    calls: list[dict[str, object]] = json.loads((run_dir / "dossier.json").read_text())["calls"]
+    return calls
+
+
 def live_env(monkeypatch: pytest.MonkeyPatch, base_url: str, concurrency: int) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
@@ -107,10 +112,13 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     # included) through the one limiter.
     assert server.most_at_once() == 2
     assert limiter.started - before == len(stub.requests)
-    # Each good case asks every recorded call once; the blocked one stops after its extractor
-    # calls; the challenger's 500 was retried once.
-    calls_per_case = len(Cassette(example_case / "cassettes").entries())
-    assert len(stub.requests) == 2 * calls_per_case + len(FOCUSES) + 1
+    # Every request is one a dossier counts: the blocked case stopped after its extractor
+    # calls, and the challenger's 500 was retried once.
+    calls = [c for run in Path("batch").iterdir() for c in dossier_calls(run)]
+    assert sum(c["requests"] for c in calls) == len(stub.requests)
+    blocked_calls = [c for run in Path("batch").glob("blocked-*") for c in dossier_calls(run)]
+    assert len(blocked_calls) == len(FOCUSES)
+    assert sorted(c["requests"] for c in calls if c["call"] == "challenger") == [1, 2]
 
 
 def test_all_prepares_every_case_folder_and_the_worst_exit_code_wins(
