@@ -22,6 +22,7 @@ from negoprep.errors import UserError
 from negoprep.graphs.context import ModelContext, PrepContext, PrepDeps
 from negoprep.graphs.rehearsal_state import RehearsalContext
 from negoprep.knowledge.base import KnowledgeBase
+from negoprep.llm.limits import shared_limiter
 from negoprep.llm.prompts import PromptLibrary
 from negoprep.llm.provider import OpenAICompatibleProvider
 
@@ -108,7 +109,10 @@ def wire(
         raise UserError(settings_mod.NO_PROVIDER_HELP)
     knowledge = KnowledgeBase.load([*settings.kb_dirs, *(Path(d) for d in context.kb)])
     prompts = PromptLibrary.load([*settings.prompt_dirs, *(Path(d) for d in context.prompts)])
-    provider = OpenAICompatibleProvider(settings.default, settings.per_agent, source.recorder)
+    limiter = shared_limiter(settings.max_concurrency, settings.max_rpm)
+    provider = OpenAICompatibleProvider(
+        settings.default, settings.per_agent, source.recorder, limiter=limiter
+    )
     return Wiring(settings, source, provider, knowledge, prompts)
 
 

@@ -101,6 +101,7 @@ class _EnvBase(BaseSettings):
     stream_usage: bool = True
     max_parts: int = Field(default=60, ge=0)
     max_concurrency: int = Field(default=8, ge=0)
+    max_rpm: int | None = NonNegInt
     max_run_tokens: int | None = NonNegInt
     price_input: float | None = NonNegFloat
     """Price per million prompt tokens (any currency), for --estimate."""
@@ -167,7 +168,10 @@ class Settings:
     language: str | None = None
     max_parts: int = 60
     max_concurrency: int = 8
-    """At most this many model calls at once (parts of a large case, parallel agents)."""
+    """At most this many requests to the provider in flight at once, over the whole process
+    (parts of a large case, parallel agents, every case of a batch; retries count)."""
+    max_rpm: int | None = None
+    """At most this many requests to the provider started in any 60 seconds (None: no limit)."""
     max_attempts: int = 3
     max_run_tokens: int | None = None
     """A run whose estimate exceeds this many tokens asks before it starts (None: no limit)."""
@@ -256,6 +260,7 @@ def from_env(*, model: str | None = None) -> Settings:
         language=env.language,
         max_parts=env.max_parts or 60,
         max_concurrency=max(1, env.max_concurrency),
+        max_rpm=env.max_rpm or None,
         max_attempts=max(1, env.max_attempts),
         max_run_tokens=env.max_run_tokens,
         price_input=env.price_input,

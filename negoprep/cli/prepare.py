@@ -22,16 +22,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "prepare",
         help="write a preparation dossier for a case folder",
         description="Read a folder of case documents and write dossier.md and dossier.json.",
-        usage="%(prog)s CASE_DIR [options]\n       %(prog)s --resume RUN_DIR [CASE_DIR] [options]",
+        usage=(
+            "%(prog)s CASE_DIR [CASE_DIR...] [options]\n       %(prog)s --all FOLDER [options]\n"
+            "       %(prog)s --resume RUN_DIR [CASE_DIR] [options]"
+        ),
     )
     p.add_argument(
-        "case_dir",
-        nargs="?",
+        "case_dirs",
+        nargs="*",
         type=Path,
         metavar="CASE_DIR",
-        help="folder with the case documents (required unless --resume RUN_DIR is given)",
+        help="folder with the case documents (several: prepared concurrently, one run each)",
     )
-    p.add_argument("--out", type=Path, help="output folder (default: a new folder under runs/)")
+    p.add_argument(
+        "--all",
+        type=Path,
+        metavar="FOLDER",
+        help="prepare every case in FOLDER (each subfolder with case.yaml or documents)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default: a new folder under runs/); with several cases, the folder "
+        "their run folders go under",
+    )
     p.add_argument(
         "--language", help="language of the dossier (default: the brief's, else the documents')"
     )
@@ -69,7 +83,7 @@ def request_of(args: argparse.Namespace) -> PrepareRequest:
     from negoprep.app.prepare import PrepareRequest
 
     return PrepareRequest(
-        case_dir=args.case_dir,
+        case_dir=args.case_dirs[0] if args.case_dirs else None,
         out=args.out,
         resume=args.resume,
         language=args.language,
@@ -83,6 +97,10 @@ def request_of(args: argparse.Namespace) -> PrepareRequest:
 def run(args: argparse.Namespace) -> int:
     from negoprep.cli.progress import Progress
 
+    if args.all is not None or len(args.case_dirs) > 1:
+        from negoprep.cli.batch import run_batch
+
+        return run_batch(args, request_of(args))
     progress = Progress(quiet=args.quiet)
     state: dict[str, Any] = {}
     try:
@@ -175,10 +193,10 @@ async def _prepare(
     return result.exit_code
 
 
-def confirm_cost(planned: PlannedRun, *, estimate: bool, yes: bool) -> bool:
+def confirm_cost(planned: PlannedRun, *, estimate: bool, yes: bool, ask: bool = True) -> bool:
     """--estimate: print the estimate and stop (False). Otherwise True, unless a live or
-    recording run exceeds NEGOPREP_MAX_RUN_TOKENS: then ask on a terminal, and without one
-    raise `UserError` unless `yes`."""
+    recording run exceeds NEGOPREP_MAX_RUN_TOKENS: then ask on a terminal (if `ask`), and
+    otherwise raise `UserError` unless `yes`."""
     from negoprep.app.estimate import estimate_run, render_estimate
     from negoprep.errors import UserError
 
@@ -200,7 +218,7 @@ def confirm_cost(planned: PlannedRun, *, estimate: bool, yes: bool) -> bool:
         f"NEGOPREP_MAX_RUN_TOKENS={settings.max_run_tokens:,} (see: negoprep prepare "
         f"{planned.case_dir} --estimate)"
     )
-    if not sys.stdin.isatty():
+    if not (ask and sys.stdin.isatty()):
         raise UserError(f"{text}; add --yes to run it anyway")
     if input(f"negoprep: {text}. Run it? [y/N] ").strip().lower() in ("y", "yes"):
         return True

@@ -5,13 +5,16 @@ call ("extractor", "extractor.part-2", "challenger", ...). The real provider bui
 `langchain_openai.ChatOpenAI` against any OpenAI-compatible endpoint (OpenAI, Azure's OpenAI
 endpoint, Ollama, vLLM, llama.cpp, LM Studio, gateways). Its HTTP goes through the compatibility
 transport (`negoprep.llm.compat`: server quirks, retry notices, every attempt counted) and,
-when a recorder is active, the cassette transport. Tests hand in a scripted provider instead;
+when a recorder is active, the cassette transport; what goes to the network holds a slot of
+the process's request limiter (`negoprep.llm.limits`). Tests hand in a scripted provider instead;
 nothing is patched.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +25,7 @@ from langchain_core.language_models import BaseChatModel
 
 from negoprep.llm.compat import AsyncCompatTransport, CompatState, CompatTransport, Notify, Usage
 from negoprep.llm.formats import FORMATS, ResponseFormat
+from negoprep.llm.limits import LimitedAsyncTransport, LimitedTransport, RequestLimiter
 
 __all__ = [
     "FORMATS",
@@ -112,6 +116,16 @@ class ModelConfig:
         }
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every request the process sends (certificates as httpx2 finds them,
+    SSL_CERT_FILE included). Built once: loading the CA bundle takes about 50 ms of CPU, which
+    for every call would hold up the other calls of a batch."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
+
+
 class ModelProvider(Protocol):
     """Where agents get their chat models from (the graph's context carries one)."""
 
@@ -146,6 +160,7 @@ class OpenAICompatibleProvider:
         *,
         notify: Notify | None = None,
         replies_dir: Path | None = None,
+        limiter: RequestLimiter | None = None,
     ) -> None:
         self.default = default
         self.per_agent = dict(per_agent or {})
@@ -155,6 +170,9 @@ class OpenAICompatibleProvider:
         self.on_notice = notify
         """Where `notify` sends its text (the screen); may be set once the run's reader exists."""
         self._compat: dict[str, CompatState] = {}
+        self.limiter = limiter
+        """The process's limit on requests sent to the provider (`negoprep.llm.limits`); every
+        HTTP request, retries included, holds one of its slots. None: no limit."""
 
     def config(self, agent: str) -> ModelConfig:
         return self.per_agent.get(agent, self.default)
@@ -187,8 +205,12 @@ class OpenAICompatibleProvider:
         state = self._compat.setdefault(
             agent, CompatState(send_stream_options=cfg.stream_usage, notify=self.notify)
         )
-        sync_t: httpx2.BaseTransport = httpx2.HTTPTransport()
-        async_t: httpx2.AsyncBaseTransport = httpx2.AsyncHTTPTransport()
+        tls = tls_context()
+        sync_t: httpx2.BaseTransport = httpx2.HTTPTransport(verify=tls)
+        async_t: httpx2.AsyncBaseTransport = httpx2.AsyncHTTPTransport(verify=tls)
+        if self.limiter is not None:  # only what goes to the network: replay takes no slot
+            sync_t = LimitedTransport(sync_t, self.limiter)
+            async_t = LimitedAsyncTransport(async_t, self.limiter)
         if self.recorder is not None:
             sync_t = RecordingTransport(self.recorder, sync_t)
             async_t = AsyncRecordingTransport(self.recorder, async_t)

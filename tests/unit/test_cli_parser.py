@@ -81,7 +81,8 @@ def test_prepare_usage_says_case_dir_is_required_without_resume(
         main(["prepare", "--help"])
     usage = capsys.readouterr().out.split("\n\n")[0]
     assert usage.splitlines() == [
-        "usage: negoprep prepare CASE_DIR [options]",
+        "usage: negoprep prepare CASE_DIR [CASE_DIR...] [options]",
+        "       negoprep prepare --all FOLDER [options]",
         "       negoprep prepare --resume RUN_DIR [CASE_DIR] [options]",
     ]
     assert "[CASE_DIR]" not in usage.splitlines()[0]

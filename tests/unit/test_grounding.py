@@ -169,3 +169,19 @@ def test_quote_spans_across_a_line_end_hyphen() -> None:
     text = "Delivery no later than 30 Sep-\ntember 2026, as agreed."
     (span,) = quote_spans("no later than 30 September", text) or []
     assert text[span[0] : span[1]] == "no later than 30 Sep-\ntember"
+
+
+def test_the_ascii_fast_path_folds_exactly_as_the_general_one() -> None:
+    import random
+    import string
+
+    from negoprep.reading.grounding import _fold, _fold_ascii, quote_spans
+
+    rnd = random.Random(7)
+    alphabet = string.printable + "--  \x1c"
+    texts = ["", "  A-\n  b  ", "Re-\nnegotiate  THE  price\t"] + [
+        "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60))) for _ in range(3000)
+    ]
+    for text in texts:
+        assert _fold_ascii(text) == _fold(text), repr(text)
+    assert quote_spans("the price", "Re-\nnegotiate  THE  price\t") == [(15, 25)]

@@ -67,6 +67,7 @@ def test_dotenv_file_fills_in_but_never_overrides(
         ("NEGOPREP_MAX_RETRIES", "-1", "must not be negative"),
         ("NEGOPREP_RESPONSE_FORMAT", "xml", "use json_schema"),
         ("NEGOPREP_CONTEXT_TOKENS", "lots", "is not a valid int"),
+        ("NEGOPREP_MAX_RPM", "-5", "NEGOPREP_MAX_RPM='-5' must not be negative"),
     ],
 )
 def test_bad_values_name_the_variable(
@@ -75,6 +76,15 @@ def test_bad_values_name_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=message):
         from_env()
+
+
+def test_request_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (from_env().max_concurrency, from_env().max_rpm) == (8, None)
+    monkeypatch.setenv("NEGOPREP_MAX_RPM", "120")
+    monkeypatch.setenv("NEGOPREP_MAX_CONCURRENCY", "0")
+    assert (from_env().max_concurrency, from_env().max_rpm) == (1, 120)
+    monkeypatch.setenv("NEGOPREP_MAX_RPM", "0")
+    assert from_env().max_rpm is None, "0 means no limit"
 
 
 def test_context_budget_by_model_name() -> None:
