@@ -86,7 +86,7 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     good_b = copy_case(example_case, tmp_path / "cases" / "beta")
     blocked = copy_case(example_case, tmp_path / "cases" / "blocked")
     (blocked / "06-note.txt").write_text(FAIL_MARKER + "\n")
-    server = CassetteServer(example_case / "cassettes", delay=0.2, fail_once=("challenger",))
+    server = CassetteServer(example_case / "cassettes", delay=0.2, fail_once=("challenger.trades",))
     limiter = shared_limiter(2, None)
     before = limiter.started
     with StubOpenAI(server) as stub:
@@ -107,7 +107,7 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     first = FOCUSES[0].name
     assert f"[blocked] ✗ extractor ({first}) failed: the provider rejected the API key" in out.err
     assert "[alpha] ✓ complete (exit 0)" in out.err
-    assert "challenger: retry 1 after HTTP 500" in out.err
+    assert "challenger.trades: retry 1 after HTTP 500" in out.err
     # One limit over all cases: never more than 2 requests at once, every request (the retry
     # included) through the one limiter.
     assert server.most_at_once() == 2
@@ -118,7 +118,7 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     assert sum(c["requests"] for c in calls) == len(stub.requests)
     blocked_calls = [c for run in Path("batch").glob("blocked-*") for c in dossier_calls(run)]
     assert len(blocked_calls) == len(FOCUSES)
-    assert sorted(c["requests"] for c in calls if c["call"] == "challenger") == [1, 2]
+    assert sorted(c["requests"] for c in calls if c["call"] == "challenger.trades") == [1, 2]
 
 
 def test_all_prepares_every_case_folder_and_the_worst_exit_code_wins(
