@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from negoprep.cli import export, kb, prepare, prompts, rehearse, serve
+from negoprep.cli import export, kb, log, prepare, prompts, rehearse, serve
 
-COMMANDS = (prepare, rehearse, serve, export, kb, prompts)
+COMMANDS = (prepare, rehearse, serve, export, log, kb, prompts)
 
 
 def installed_version() -> str:
