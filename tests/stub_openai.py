@@ -283,7 +283,10 @@ class StubOpenAI:
                 )
                 self.send(200, json.dumps(data).encode(), "application/json", reply.headers)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Listener(ThreadingHTTPServer):
+            request_queue_size = 128  # as real servers listen: many calls connect at once
+
+        self.server = Listener(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -316,10 +317,13 @@ def _session() -> str | None:
 
 class RunLog:
     """Writes the calls of one run to the log: `AgentDeps.on_call` (never raises). Use it as a
-    context manager (sync or async) around the run, to close its connection at the end.
+    context manager (sync or async) around the run, to write what is left and close at the end.
 
-    The database is opened on first use and again after an error (a dropped connection); when a
-    call cannot be logged even so, `warn` is told once, and the run goes on.
+    Rows are written in order by a thread of their own, so a slow disk or database never holds
+    up the run's model calls (they share its event loop); each row is stored a moment after its
+    call finished. The database is opened on first use and again after an error (a dropped
+    connection); when a call cannot be logged even so, `warn` is told once, from the thread
+    that logs calls (at the next call or at the end), and the run goes on.
     """
 
     def __init__(
@@ -332,15 +336,11 @@ class RunLog:
         self.failures = 0
         """Calls that could not be logged."""
         self._store: Store | None = None
+        self._queue: queue.SimpleQueue[CallRow | threading.Event | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-
-    def _write(self, row: CallRow) -> None:
-        if self._store is None:
-            store = Store.open(self.settings)
-            assert store is not None
-            store.add_run(self.run.run_id, str(self.run.path), self.run.case_dir.name)
-            self._store = store
-        self._store.add_call(row)
+        self._unsaid: str | None = None
+        """A warning the writer left for the caller's thread to say."""
 
     def __call__(self, record: CallRecord, error: BaseException | None = None) -> None:
         """Log `record` (`error`: why the call failed, if it did)."""
@@ -366,35 +366,87 @@ class RunLog:
                 requests=record.requests,
             )
             with self._lock:
-                for attempt in (1, 2):  # once more on a new connection (a dropped one)
-                    try:
-                        self._write(row)
-                        return
-                    except Exception:
-                        self.close()
-                        if attempt == 2:
-                            raise
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._drain, name="negoprep-calllog", daemon=True
+                    )
+                    self._thread.start()
+                self._queue.put(row)
+        except Exception as exc:
+            self._failed(exc)
+        self._say()
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every call logged so far is written (or `timeout` seconds pass)."""
+        with self._lock:
+            if self._thread is None:
+                return
+            done = threading.Event()
+            self._queue.put(done)
+        done.wait(timeout)
+        self._say()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write what is queued (waiting at most `timeout` seconds), then close the connection;
+        a later call opens it again."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
+        self._say()
+
+    def _drain(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, threading.Event):
+                item.set()
+            else:
+                self._save(item)
+        self._disconnect()
+
+    def _save(self, row: CallRow) -> None:
+        try:
+            for attempt in (1, 2):  # once more on a new connection (a dropped one)
+                try:
+                    if self._store is None:
+                        store = Store.open(self.settings)
+                        assert store is not None
+                        self._store = store
+                        store.add_run(self.run.run_id, str(self.run.path), self.run.case_dir.name)
+                    self._store.add_call(row)
+                    return
+                except Exception:
+                    self._disconnect()
+                    if attempt == 2:
+                        raise
         except Exception as exc:
             self._failed(exc)
 
+    def _disconnect(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     def _failed(self, exc: Exception) -> None:
-        self.failures += 1
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         password = _password(self.settings.database_url)
         if password:
             reason = reason.replace(password, "***")
         log.warning("call log %s: a call was not logged (%s)", where(self.settings), reason)
-        if self.failures == 1:
-            self.warn(
-                f"the call log ({where(self.settings)}) cannot be written ({reason}); the run "
-                "goes on, but its calls are not logged"
-            )
+        with self._lock:
+            self.failures += 1
+            if self.failures == 1:
+                self._unsaid = (
+                    f"the call log ({where(self.settings)}) cannot be written ({reason}); the "
+                    "run goes on, but its calls are not logged"
+                )
 
-    def close(self) -> None:
-        """Close the connection (a later call opens it again)."""
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+    def _say(self) -> None:
+        with self._lock:
+            text, self._unsaid = self._unsaid, None
+        if text:
+            self.warn(text)
 
     def __enter__(self) -> RunLog:
         return self

@@ -168,6 +168,7 @@ def test_a_dropped_connection_is_opened_again(
     warnings: list[str] = []
     with RunLog(settings, run, "live", warnings.append) as log:
         log(record("extractor.parties"))
+        log.flush()
         assert log._store is not None
         log._store.conn.close()  # as a server restart would
         log(record("synthesis"))
