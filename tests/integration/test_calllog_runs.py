@@ -3,9 +3,12 @@ SQLite and PostgreSQL), a replayed rehearsal with its sessions, and `negoprep lo
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +297,61 @@ async def test_a_streamed_reply_reports_cached_tokens_and_its_failure() -> None:
     assert (ok.input_tokens, ok.output_tokens) == (3, 2)
     assert failed.status == "failed" and failed.call == "rehearsal.turn-2.reply"
     assert calllog.failure_kind(error) == "HTTP 401"
+
+
+def test_a_killed_run_keeps_its_finished_calls_and_its_resume_adds_the_rest(
+    tmp_path: Path, offline_env: Path
+) -> None:
+    """Each call is logged as it finishes: after `kill -9` the log holds every call that had
+    finished and none that had not; `--resume` adds the calls it makes to the same run."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_durable_runs import REPO, answers, env_for, part_no, prepare
+
+    from negoprep.agents.extractor import FOCUSES
+
+    case = tmp_path / "case"
+    shutil.copytree(
+        REPO / "cases" / "supplier-claim", case, ignore=shutil.ignore_patterns("cassettes")
+    )
+    run_dir, log_file = tmp_path / "run", offline_env / "runs" / calllog.LOG_FILE
+    held = lambda call: call.startswith("extractor.part-") and part_no(call) > 2  # noqa: E731
+    small = {"NEGOPREP_CONTEXT_TOKENS": "1500", "NEGOPREP_MAX_CONCURRENCY": "16"}
+
+    def logged() -> list[str]:
+        try:
+            with contextlib.closing(sqlite3.connect(log_file)) as conn:
+                return [r[0] for r in conn.execute(f"SELECT call_name FROM {calllog.CALLS}")]
+        except sqlite3.Error:  # not created yet
+            return []
+
+    with StubOpenAI(answers(case, held)) as stub:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "negoprep", "prepare", str(case), "--out", str(run_dir)],
+            env=env_for(stub, **small),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 300  # a guard against a hang, not a timing
+        while len(logged()) < 2 * len(FOCUSES):
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "two parts were never logged"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    before = logged()
+    assert sorted(before) == sorted(
+        f"extractor.part-{n}.{focus.name}" for n in (1, 2) for focus in FOCUSES
+    ), "every finished call, and none of the calls still waiting when the run was killed"
+
+    with StubOpenAI(answers(case)) as stub:
+        assert prepare(["--resume", str(run_dir)], env_for(stub, **small)).returncode == 0
+        asked = [r.headers["x-negoprep-call"] for r in stub.requests]
+    found, calls = calllog.run_calls(settings_mod.from_env(), str(run_dir))
+    assert [c.call for c in calls][: len(before)] == before
+    assert sorted(c.call for c in calls[len(before) :]) == sorted(asked)
+    assert found.calls == len(before) + len(asked) and found.failed == 0
