@@ -14,7 +14,6 @@ from typing import Any
 
 import openai
 import pytest
-from conftest import Backend
 from factories import example_json, with_focus_schemas
 from stub_openai import Reply, SeenRequest, StubOpenAI
 
@@ -51,7 +50,7 @@ def case_dir(tmp_path: Path) -> Path:
 
 
 def prepare_live(
-    case_dir: Path, out: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend
+    case_dir: Path, out: Path, monkeypatch: pytest.MonkeyPatch, backend: dict[str, str]
 ) -> list[SeenRequest]:
     """Prepare the case against the stub: extractor calls report cached prompt tokens, the
     challenger's first reply is invalid JSON, the counterpart's server fails with 500 every
@@ -83,7 +82,7 @@ def prepare_live(
     return stub.requests
 
 
-def everything_stored(backend: Backend, runs_dir: Path) -> str:
+def everything_stored(backend: dict[str, str], runs_dir: Path) -> str:
     """All the log holds, as text: the SQLite file's bytes, or every row of both tables."""
     url = backend.get("NEGOPREP_DATABASE_URL")
     if not url:
@@ -101,7 +100,7 @@ def everything_stored(backend: Backend, runs_dir: Path) -> str:
 
 
 def test_a_live_run_logs_every_call_without_case_text_or_key(
-    backend: Backend,
+    backend: dict[str, str],
     case_dir: Path,
     tmp_path: Path,
     offline_env: Path,

@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Backend
 
 from negoprep.agents.base import CallRecord
 from negoprep.app import calllog, runs
@@ -20,7 +19,9 @@ from negoprep.llm.compat import Usage
 from negoprep.llm.structured import CallFailed, InvalidReply
 
 
-def settings_for(backend: Backend, monkeypatch: pytest.MonkeyPatch, runs_dir: Path) -> Settings:
+def settings_for(
+    backend: dict[str, str], monkeypatch: pytest.MonkeyPatch, runs_dir: Path
+) -> Settings:
     for name, value in {**backend, "NEGOPREP_RUNS_DIR": str(runs_dir)}.items():
         monkeypatch.setenv(name, value)
     return settings_mod.from_env()
@@ -55,7 +56,7 @@ def new_run(tmp_path: Path, runs_dir: Path, name: str) -> runs.RunFolder:
 
 
 def test_calls_and_totals_round_trip(
-    backend: Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    backend: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     runs_dir = tmp_path / "runs"
     settings = settings_for(backend, monkeypatch, runs_dir)
@@ -108,7 +109,7 @@ def test_calls_and_totals_round_trip(
 
 
 def test_unknown_runs_are_one_clear_error(
-    backend: Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    backend: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     runs_dir = tmp_path / "runs"
     settings = settings_for(backend, monkeypatch, runs_dir)
