@@ -22,7 +22,7 @@ from typing import Any
 from langgraph.types import Command
 
 from negoprep.app import runs
-from negoprep.app.calllog import RunLog
+from negoprep.app.calllog_writer import RunLog
 from negoprep.app.checkpoints import check_database, open_checkpointer
 from negoprep.app.deps import PREPARATION_SECTION, Wiring, context_fields, wire
 from negoprep.app.settings import Settings

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from negoprep.app import runs
-from negoprep.app.calllog import RunLog
+from negoprep.app.calllog_writer import RunLog
 from negoprep.app.checkpoints import open_checkpointer
 from negoprep.app.deps import (
     PREPARATION_SECTION,

@@ -23,6 +23,7 @@ from negoprep.agents.extractor import DealProfile
 from negoprep.agents.synthesis import OnePageBrief
 from negoprep.app import calllog
 from negoprep.app import settings as settings_mod
+from negoprep.app.calllog_writer import failure_kind
 from negoprep.app.settings import Settings
 from negoprep.cli.main import main
 from negoprep.reading.ingest import load_case
@@ -295,7 +296,7 @@ async def test_a_streamed_reply_reports_cached_tokens_and_its_failure() -> None:
     assert none is None and (ok.status, ok.cached_tokens, ok.requests) == ("ok", 2, 1)
     assert (ok.input_tokens, ok.output_tokens) == (3, 2)
     assert failed.status == "failed" and failed.call == "rehearsal.turn-2.reply"
-    assert calllog.failure_kind(error) == "HTTP 401"
+    assert failure_kind(error) == "HTTP 401"
 
 
 def test_a_killed_run_keeps_its_finished_calls_and_its_resume_adds_the_rest(

@@ -12,7 +12,8 @@ import pytest
 from negoprep.agents.base import CallRecord
 from negoprep.app import calllog, runs
 from negoprep.app import settings as settings_mod
-from negoprep.app.calllog import RunLog, Store, failure_kind
+from negoprep.app.calllog import Store
+from negoprep.app.calllog_writer import RunLog, failure_kind
 from negoprep.app.settings import Settings
 from negoprep.errors import UserError
 from negoprep.llm.compat import Usage
@@ -216,10 +217,10 @@ def test_the_newest_runs_come_first(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     settings = settings_for({}, monkeypatch, tmp_path / "runs")
     order = [new_run(tmp_path, tmp_path / "runs", name) for name in ("old", "mid", "new")]
     for day, run in enumerate(order, 1):
-        monkeypatch.setattr(calllog, "_now", lambda day=day: f"2026-01-0{day}T10:00:00Z")
+        monkeypatch.setattr(calllog, "now", lambda day=day: f"2026-01-0{day}T10:00:00Z")
         with RunLog(settings, run, "live", lambda text: None) as log:
             log(record("synthesis"))
-    monkeypatch.setattr(calllog, "_now", lambda: "2026-01-09T10:00:00Z")
+    monkeypatch.setattr(calllog, "now", lambda: "2026-01-09T10:00:00Z")
     with RunLog(settings, order[0], "live", lambda text: None) as log:  # resumed later
         log(record("challenger"))
     listed = calllog.recent_runs(settings)
