@@ -31,7 +31,7 @@ class AgentDeps:
     """Where the raw replies of a failed structured call are kept (the run folder's replies/)."""
     on_call: Callable[[CallRecord, BaseException | None], None] | None = None
     """Told of every model call as it finishes: its record, and the error if it failed (the
-    run's call log, `negoprep.app.calllog`); must not raise."""
+    run's call log, `negoprep.app.calllog_writer.RunLog`); must not raise."""
 
     def finished(self, record: CallRecord, error: BaseException | None = None) -> None:
         """Report a finished call to `on_call`, if set."""
