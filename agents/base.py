@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -29,6 +29,14 @@ class AgentDeps:
     """Attempts per structured call: the first, plus retries with the validation error fed back."""
     replies_dir: Path | None = None
     """Where the raw replies of a failed structured call are kept (the run folder's replies/)."""
+    on_call: Callable[[CallRecord, BaseException | None], None] | None = None
+    """Told of every model call as it finishes: its record, and the error if it failed (the
+    run's call log, `negoprep.app.calllog_writer.RunLog`); must not raise."""
+
+    def finished(self, record: CallRecord, error: BaseException | None = None) -> None:
+        """Report a finished call to `on_call`, if set."""
+        if self.on_call is not None:
+            self.on_call(record, error)
 
 
 class CallRecord(BaseModel):
@@ -48,6 +56,8 @@ class CallRecord(BaseModel):
     """HTTP requests sent for this call (every attempt and retry); 0 in older dossiers."""
     status: str = "ok"
     """'ok', or 'failed' for a call that produced nothing but was made (and billed)."""
+    cached_tokens: int | None = None
+    """Prompt tokens served from the provider's cache; None when the provider did not say."""
 
     @classmethod
     def of(
@@ -76,6 +86,7 @@ class CallRecord(BaseModel):
             seconds=round(time.perf_counter() - started, 3),
             requests=usage.calls,
             status=status,
+            cached_tokens=usage.cached_tokens,
         )
 
 
@@ -135,6 +146,7 @@ async def run_structured(
             started=started,
             status="failed",
         )
+        deps.finished(record, exc)
         raise AgentCallFailed(exc, record) from exc
     record = CallRecord.of(
         rendered,
@@ -145,6 +157,7 @@ async def run_structured(
         attempts=result.attempts,
         started=started,
     )
+    deps.finished(record)
     return AgentResult(result.value, record)
 
 

@@ -105,24 +105,44 @@ async def reply(
         language=language,
     )
     cfg = deps.models.config(NAME)
-    model = deps.models.chat_model(NAME, call, streaming=True)
+    http = Usage()  # counts the HTTP requests (a stream's tokens come in its last chunk)
+    model = deps.models.chat_model(NAME, call, streaming=True, usage=http)
     started = time.perf_counter()
     parts: list[str] = []
     usage = Usage()
-    async for chunk in model.astream(
-        [SystemMessage(content=rendered.system), HumanMessage(content=rendered.user)]
-    ):
-        text = _chunk_text(chunk)
-        if text:
-            parts.append(text)
-            on_token(text)
-        if chunk.usage_metadata:
-            usage.input_tokens += int(chunk.usage_metadata.get("input_tokens", 0))
-            usage.output_tokens += int(chunk.usage_metadata.get("output_tokens", 0))
-    text = "".join(parts).strip()
-    if not text:
-        raise ValueError("the model returned an empty reply")
-    record = CallRecord.of(
-        rendered, call=call, agent=NAME, model=cfg.model, usage=usage, attempts=1, started=started
-    )
-    return Reply(text, record)
+
+    def record(status: str = "ok") -> CallRecord:
+        usage.calls = http.calls
+        return CallRecord.of(
+            rendered,
+            call=call,
+            agent=NAME,
+            model=cfg.model,
+            usage=usage,
+            attempts=1,
+            started=started,
+            status=status,
+        )
+
+    try:
+        async for chunk in model.astream(
+            [SystemMessage(content=rendered.system), HumanMessage(content=rendered.user)]
+        ):
+            text = _chunk_text(chunk)
+            if text:
+                parts.append(text)
+                on_token(text)
+            if chunk.usage_metadata:
+                usage.input_tokens += int(chunk.usage_metadata.get("input_tokens", 0))
+                usage.output_tokens += int(chunk.usage_metadata.get("output_tokens", 0))
+                details = chunk.usage_metadata.get("input_token_details") or {}
+                usage.add_cached(details.get("cache_read"))
+        text = "".join(parts).strip()
+        if not text:
+            raise ValueError("the model returned an empty reply")
+    except BaseException as exc:  # Ctrl-C and cancellation too: the call was made
+        deps.finished(record("failed"), exc)
+        raise
+    done = record()
+    deps.finished(done)
+    return Reply(text, done)

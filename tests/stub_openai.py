@@ -43,6 +43,8 @@ class Reply:
     """Send the content as the arguments of a tool call (the request's forced function)."""
     hold: threading.Event | None = None
     """Send only the first piece of the body, then the rest once this is set (a stalled stream)."""
+    cached_tokens: int | None = None
+    """Report this many prompt tokens as served from cache (``prompt_tokens_details``)."""
 
 
 @dataclass
@@ -86,6 +88,7 @@ def completion(
     finish_reason: str = "stop",
     reasoning: str | None = None,
     tool: str | None = None,
+    cached_tokens: int | None = None,
 ) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if reasoning is not None:
@@ -101,26 +104,28 @@ def completion(
         "created": 1,
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
+        "usage": usage(prompt_tokens, completion_tokens, cached_tokens),
     }
 
 
-def sse(content: str, model: str) -> bytes:
+def usage(prompt: int, completion: int, cached: int | None = None) -> dict[str, Any]:
+    """A reply's ``usage``, with OpenAI's ``prompt_tokens_details`` when `cached` is given."""
+    data: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+    if cached is not None:
+        data["prompt_tokens_details"] = {"cached_tokens": cached}
+    return data
+
+
+def sse(content: str, model: str, cached_tokens: int | None = None) -> bytes:
     chunks = [content[i : i + 5] for i in range(0, len(content), 5)] or [""]
     base = {"id": "s", "object": "chat.completion.chunk", "created": 1, "model": model}
     events = [{**base, "choices": [{"index": 0, "delta": {"content": c}}]} for c in chunks]
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    events.append(
-        {
-            **base,
-            "choices": [],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
-        }
-    )
+    events.append({**base, "choices": [], "usage": usage(3, 2, cached_tokens)})
     return b"".join(f"data: {json.dumps(e)}\n\n".encode() for e in events) + b"data: [DONE]\n\n"
 
 
@@ -250,7 +255,7 @@ class StubOpenAI:
                     self.send(200, json.dumps(payload).encode(), "application/json", reply.headers)
                     return
                 if body.get("stream"):
-                    stream = sse(reply.content, model)
+                    stream = sse(reply.content, model, reply.cached_tokens)
                     self.send(200, stream, "text/event-stream", reply.headers, reply.hold)
                     return
                 content, finish = reply.content, reply.finish_reason
@@ -274,10 +279,14 @@ class StubOpenAI:
                     finish_reason=finish,
                     reasoning=reply.reasoning,
                     tool=tool,
+                    cached_tokens=reply.cached_tokens,
                 )
                 self.send(200, json.dumps(data).encode(), "application/json", reply.headers)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Listener(ThreadingHTTPServer):
+            request_queue_size = 128  # as real servers listen: many calls connect at once
+
+        self.server = Listener(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

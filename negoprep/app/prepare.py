@@ -22,6 +22,7 @@ from typing import Any
 from langgraph.types import Command
 
 from negoprep.app import runs
+from negoprep.app.calllog_writer import RunLog
 from negoprep.app.checkpoints import check_database, open_checkpointer
 from negoprep.app.deps import PREPARATION_SECTION, Wiring, context_fields, wire
 from negoprep.app.settings import Settings
@@ -189,7 +190,9 @@ async def execute(
         "configurable": {"thread_id": run.thread_id},
         "max_concurrency": settings.max_concurrency,
     }
-    async with open_checkpointer(run.path, settings.database_url) as saver:
+    calls = RunLog(settings, run, planned.source.mode, planned.wiring.provider.notify)
+    deps.agents.on_call = calls  # every call logged as it finishes
+    async with open_checkpointer(run.path, settings.database_url) as saver, calls:
         graph = graph_builder.compile(checkpointer=saver, name="preparation")
         snapshot = await graph.aget_state(config)
         before: Case | None = snapshot.values.get("case")

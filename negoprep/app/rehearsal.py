@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from negoprep.app import runs
+from negoprep.app.calllog_writer import RunLog
 from negoprep.app.checkpoints import open_checkpointer
 from negoprep.app.deps import (
     PREPARATION_SECTION,
@@ -234,8 +235,10 @@ async def open_rehearsal(
     deps = wiring.agent_deps(replies_dir=run.path / "replies")
     if on_event is not None:
         wiring.provider.on_notice = lambda text: on_event({"kind": "notice", "text": text})
+    calls = RunLog(settings, run, wiring.source.mode, wiring.provider.notify)
+    deps.on_call = calls  # every call logged as it finishes
     with run:
-        async with open_checkpointer(run.path, settings.database_url) as saver:
+        async with open_checkpointer(run.path, settings.database_url) as saver, calls:
             yield Rehearsal(
                 run=run,
                 graph=compile_rehearsal(saver, lambda context: deps),

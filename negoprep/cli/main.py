@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from negoprep.cli import eval as eval_cmd
-from negoprep.cli import export, kb, prepare, prompts, rehearse, serve
+from negoprep.cli import export, kb, log, prepare, prompts, rehearse, serve
 
-COMMANDS = (prepare, rehearse, eval_cmd, serve, export, kb, prompts)
+COMMANDS = (prepare, rehearse, eval_cmd, serve, export, log, kb, prompts)
 
 
 def installed_version() -> str:

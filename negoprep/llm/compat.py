@@ -44,11 +44,23 @@ class Usage:
     output_tokens: int = 0
     calls: int = 0
     """HTTP requests sent (every attempt and retry, failed ones included)."""
+    cached_tokens: int | None = None
+    """Prompt tokens the provider served from its prompt cache, summed over the replies that
+    say (OpenAI's ``usage.prompt_tokens_details.cached_tokens``); None when none did."""
 
     def add_usage(self, usage: Any) -> None:
+        """Add the ``usage`` object of one chat completion (ignored unless it is a dict)."""
         if isinstance(usage, dict):
             self.input_tokens += int(usage.get("prompt_tokens") or 0)
             self.output_tokens += int(usage.get("completion_tokens") or 0)
+            details = usage.get("prompt_tokens_details")
+            if isinstance(details, dict):
+                self.add_cached(details.get("cached_tokens"))
+
+    def add_cached(self, tokens: Any) -> None:
+        """Count `tokens` prompt tokens served from cache; None (not reported) changes nothing."""
+        if isinstance(tokens, int | float) and not isinstance(tokens, bool):
+            self.cached_tokens = (self.cached_tokens or 0) + int(tokens)
 
 
 @dataclass

@@ -123,8 +123,9 @@ def test_existing_dossier_is_never_overwritten(
 def test_default_output_folders_are_new_each_run(example_case: Path, offline_env: Path) -> None:
     assert main(["prepare", str(example_case), "--replay", "-q"]) == 0
     assert main(["prepare", str(example_case), "--replay", "-q"]) == 0
-    runs = sorted((offline_env / "runs").iterdir())
+    runs = sorted(p for p in (offline_env / "runs").iterdir() if p.is_dir())
     assert len(runs) == 2 and all((r / "dossier.md").is_file() for r in runs)
+    assert (offline_env / "runs" / "calls.sqlite").is_file(), "the call log, beside the runs"
     assert all(r.name.startswith("supplier-claim-") for r in runs)
 
 

@@ -287,12 +287,12 @@ def test_a_case_folder_uses_its_newest_run_or_prepares_one_first(
     assert main(["rehearse", str(CASE), *args]) == 0
     err = capsys.readouterr().err
     assert "preparing one first" in err
-    (made,) = runs.iterdir()
+    (made,) = (p for p in runs.iterdir() if p.is_dir())  # beside it: the call log
     assert (made / "dossier.json").is_file() and len(transcript(made)["exchanges"]) == 1
 
     assert main(["rehearse", str(CASE), *args, "--session", "second"]) == 0
     assert f"rehearsing with the dossier in {made}" in capsys.readouterr().err
-    assert len(list(runs.iterdir())) == 1
+    assert len([p for p in runs.iterdir() if p.is_dir()]) == 1
 
 
 @pytest.mark.parametrize(
