@@ -19,6 +19,7 @@ from negoprep.evaluation.judge import judge_all
 REPO = Path(__file__).resolve().parents[2]
 SUPPLIER = REPO / "cases" / "supplier-claim"
 KOMMUNE = REPO / "cases" / "kommune-arkivsystem"
+EXAMPLES = sorted(p for p in (REPO / "cases").iterdir() if (p / "expect.yaml").is_file())
 
 
 def _report(folder: Path) -> dict[str, Any]:
@@ -26,15 +27,17 @@ def _report(folder: Path) -> dict[str, Any]:
     return data
 
 
-def test_both_examples_on_replay_are_scored_by_keywords_and_say_why(
+def test_every_example_on_replay_is_scored_by_keywords_and_says_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert len(EXAMPLES) >= 5 and SUPPLIER in EXAMPLES and KOMMUNE in EXAMPLES
     out = tmp_path / "eval"
-    code = main(["eval", str(SUPPLIER), str(KOMMUNE), "--replay", "--out", str(out), "-q"])
+    code = main(["eval", *map(str, EXAMPLES), "--replay", "--out", str(out), "-q"])
     printed = capsys.readouterr()
     assert code == 0, printed.err
     report = _report(out)
-    assert [c["case"] for c in report["cases"]] == ["supplier-claim", "kommune-arkivsystem"]
+    names = [p.name for p in EXAMPLES]
+    assert [c["case"] for c in report["cases"]] == names
     for case in report["cases"]:
         assert case["scorer"] == "keywords (judge failed: no judge recording in the cassette)"
         assert case["coverage"] >= 0.9 and case["must_not_found"] == []
@@ -44,15 +47,16 @@ def test_both_examples_on_replay_are_scored_by_keywords_and_say_why(
         assert {s["section"] for s in case["sections"]} >= {"elements", "must_not"}
     table = (out / "report.md").read_text(encoding="utf-8")
     assert "| Elements at stake |" in table and "| **Coverage** |" in table
-    assert "| | supplier-claim | kommune-arkivsystem | all cases |" in table
+    assert f"| | {' | '.join(names)} | all cases |" in table
     assert table in printed.out
-    # the same files against the other case's dossier: the items are specific to their case
-    for case, other in zip(report["cases"], reversed(report["cases"]), strict=True):
+    # the same files against the next case's dossier: the items are specific to their case
+    others = report["cases"][1:] + report["cases"][:1]
+    for case, other in zip(report["cases"], others, strict=True):
         expectations = load_expectations(Path(case["case_dir"]) / "expect.yaml")
         dossier = json.loads(Path(other["run_dir"], "dossier.json").read_text(encoding="utf-8"))
         results = asyncio.run(judge_all(None, expectations, dossier))
         expected = [v for r in results if r.section != "must_not" for v in r.verdicts]
-        assert sum(v.covered != "no" for v in expected) / len(expected) < 0.2
+        assert sum(v.covered != "no" for v in expected) / len(expected) < 0.35
 
 
 def _copy_case(tmp_path: Path, expect: str) -> Path:
