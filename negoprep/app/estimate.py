@@ -11,6 +11,7 @@ cut off.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -99,6 +100,24 @@ def _prompt(
     return prompt_tokens(rendered.system, rendered.user, schema_with_ids(schema)) + unknown
 
 
+def _focused(
+    prompts: PromptLibrary, agent: Any, unknown: int, note: str, **values: str
+) -> list[CallEstimate]:
+    """One estimate per focused call of `agent` (a module with NAME, PROMPT_ID and FOCUSES)."""
+    calls = []
+    for focus in agent.FOCUSES:
+        label = f"{agent.NAME}.{focus.name}"
+        prompt = _prompt(
+            prompts, agent.PROMPT_ID, focus.schema, unknown, focus=focus.instruction, **values
+        )
+        calls.append(
+            CallEstimate(
+                agent.NAME, label, prompt, EXPECTED_OUTPUT.get(label, DEFAULT_FOCUS_OUTPUT), note
+            )
+        )
+    return calls
+
+
 def estimate_run(
     case: Case, settings: Settings, prompts: PromptLibrary, knowledge: KnowledgeBase, language: str
 ) -> RunEstimate:
@@ -160,50 +179,29 @@ def estimate_run(
         profile_tokens = merged
     entries = sorted(knowledge.entries.values(), key=lambda e: e.id)
     per_entry = estimate_tokens(challenger.render_entries(entries)) // max(1, len(entries))
-    for focus in challenger.FOCUSES:
-        label = f"{challenger.NAME}.{focus.name}"
-        run.calls.append(
-            CallEstimate(
-                challenger.NAME,
-                label,
-                _prompt(
-                    prompts,
-                    challenger.PROMPT_ID,
-                    focus.schema,
-                    profile_tokens + per_entry * KNOWLEDGE_ENTRIES_SENT,
-                    case_brief=brief,
-                    deal_profile="",
-                    knowledge="",
-                    focus=focus.instruction,
-                    language=language,
-                ),
-                EXPECTED_OUTPUT.get(label, DEFAULT_FOCUS_OUTPUT),
-            )
-        )
+    run.calls += _focused(
+        prompts,
+        challenger,
+        profile_tokens + per_entry * KNOWLEDGE_ENTRIES_SENT,
+        "",
+        case_brief=brief,
+        deal_profile="",
+        knowledge="",
+        language=language,
+    )
     documents = render_passages(case, case.passages)
     budget = settings.for_agent(counterpart.NAME).context_tokens
     docs_sent = documents if estimate_tokens(documents) <= budget // 2 else ""
-    for focus in counterpart.FOCUSES:
-        label = f"{counterpart.NAME}.{focus.name}"
-        run.calls.append(
-            CallEstimate(
-                counterpart.NAME,
-                label,
-                _prompt(
-                    prompts,
-                    counterpart.PROMPT_ID,
-                    focus.schema,
-                    profile_tokens,
-                    case_brief=brief,
-                    deal_profile="",
-                    documents=docs_sent,
-                    focus=focus.instruction,
-                    language=language,
-                ),
-                EXPECTED_OUTPUT.get(label, DEFAULT_FOCUS_OUTPUT),
-                "" if docs_sent else "documents too long to include: the deal profile stands in",
-            )
-        )
+    run.calls += _focused(
+        prompts,
+        counterpart,
+        profile_tokens,
+        "" if docs_sent else "documents too long to include: the deal profile stands in",
+        case_brief=brief,
+        deal_profile="",
+        documents=docs_sent,
+        language=language,
+    )
     for agent in (a for a in EXTRA_AGENTS if a.phase == "analyse"):
         run.calls.append(
             CallEstimate(
