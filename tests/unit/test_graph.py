@@ -106,6 +106,34 @@ async def test_the_extractor_is_focused_calls_in_parallel_with_a_shared_prefix(
     assert profile.facts and profile.interests and profile.risks and profile.parties
 
 
+async def test_each_analyst_shares_one_prefix_and_the_counterpart_reuses_the_documents(
+    case: Case, kb: KnowledgeBase
+) -> None:
+    provider = scripted(case)
+    out = await run(provider, kb)
+    assert out.get("failures", {}) == {}
+
+    def sent(agent: str) -> list[tuple[str, str]]:
+        calls = provider.calls(agent)
+        return [
+            (str(c.messages[0].content).split("Reply with")[0], str(c.messages[1].content))
+            for c in calls
+        ]
+
+    extraction, challenges, profiles = sent("extractor"), sent("challenger"), sent("counterpart")
+    documents = extraction[0][1][: extraction[0][1].index("## Your task: the deal profile")]
+    assert case.passages[-1].text.split()[0] in documents, "the prefix ends with the documents"
+    for system, user in profiles:  # the same first tokens as the extractor's calls
+        assert system == extraction[0][0] and user.startswith(documents)
+    for agent, calls, marker in (
+        ("challenger", challenges, "## Your part of the challenge report"),
+        ("counterpart", profiles, "## Your part of the counterpart profile"),
+    ):
+        shared = calls[0][1][: calls[0][1].index(marker)]
+        assert len({system for system, _ in calls}) == 1, agent
+        assert all(user.startswith(shared) and len(user) - len(shared) < 800 for _, user in calls)
+
+
 async def test_challenger_and_counterpart_really_overlap(case: Case, kb: KnowledgeBase) -> None:
     provider = scripted(case)
     # Each answers only once all the analysts' focused calls are asked.

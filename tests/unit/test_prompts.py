@@ -50,6 +50,26 @@ def test_render_fills_declared_inputs(tmp_path: Path) -> None:
     assert rendered.version == "2" and len(rendered.hash) == 12
 
 
+def test_a_prompt_after_a_shared_prefix(tmp_path: Path) -> None:
+    write(tmp_path, "head", GOOD.format(id="head"))
+    task = "---\nid: task\nversion: 3\ndescription: d\nprefix: head\ninputs: [focus]\n---\n"
+    write(tmp_path, "task", task + "# system\nYour task.\n# user\nFocus: {{ focus }}\n")
+    library = PromptLibrary.load([tmp_path], builtin=False)
+    one = library.render("task", name="Ada", case="X", focus="a")
+    two = library.render("task", name="Ada", case="X", focus="b")
+    # The prefix's system message, then its user text, the task's instructions and inputs.
+    assert one.system == "You help Ada." and one.user == "Case: X\n\nYour task.\n\nFocus: a"
+    assert two.user.startswith("Case: X\n\nYour task.") and one.hash == two.hash
+    assert (one.id, one.version) == ("task", "3")
+    with pytest.raises(PromptError, match="neither it nor its prefix 'head' declares: x"):
+        library.render("task", name="Ada", case="X", focus="a", x=1)
+    with pytest.raises(PromptError, match=r"missing value\(s\) for case"):
+        library.render("task", name="Ada", focus="a")
+    (tmp_path / "head.md").unlink()
+    with pytest.raises(PromptError, match=r"task.md:5: prefix 'head' is not a known prompt id"):
+        PromptLibrary.load([tmp_path], builtin=False)
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
