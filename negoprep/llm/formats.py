@@ -71,7 +71,7 @@ def request_options(name: str, schema: dict[str, Any], mode: ResponseFormat) -> 
 
 
 def schema_instructions(schema: dict[str, Any], mode: ResponseFormat) -> str:
-    """What to add to the system prompt so the model knows the schema ("" when enforced)."""
+    """What to add after the prompt so the model knows the schema ("" when the server takes it)."""
     if mode == "json_schema":
         return ""
     how = (

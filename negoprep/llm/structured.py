@@ -194,14 +194,17 @@ async def ainvoke_structured(
             while True:
                 watching[0] = attempt
                 options = request_options(schema.__name__, json_schema, mode)
-                full_system = system + schema_instructions(json_schema, mode)
+                # The schema goes last, when the server does not take it in the request: the
+                # focused calls of one agent differ in it, and a prompt cache serves only the
+                # part before the first difference.
+                full_user = user + schema_instructions(json_schema, mode)
                 messages: list[BaseMessage] = [
-                    SystemMessage(content=full_system),
-                    HumanMessage(content=user),
+                    SystemMessage(content=system),
+                    HumanMessage(content=full_user),
                     *followups,
                 ]
                 asked = prompt_tokens(
-                    full_system, user + "".join(str(m.content) for m in followups), json_schema
+                    system, full_user + "".join(str(m.content) for m in followups), json_schema
                 )
                 limit = output_limit(cfg, asked)
                 model = models.chat_model(agent, call, usage=usage, max_output=limit)

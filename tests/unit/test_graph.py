@@ -97,7 +97,7 @@ async def test_the_extractor_is_focused_calls_in_parallel_with_a_shared_prefix(
     out = await run(provider, kb)
     assert out.get("failures", {}) == {}, "the focused calls were in flight at the same time"
     calls = provider.calls("extractor")
-    systems = {str(c.messages[0].content).split("Reply with")[0] for c in calls}
+    systems = {str(c.messages[0].content) for c in calls}
     users = [str(c.messages[1].content) for c in calls]
     shared = users[0][: users[0].index("## Your part of the deal profile")]
     assert len(systems) == 1 and all(u.startswith(shared) for u in users), "one shared prefix"
@@ -116,7 +116,7 @@ async def test_each_analyst_shares_one_prefix_and_the_counterpart_reuses_the_doc
     def sent(agent: str) -> list[tuple[str, str]]:
         calls = provider.calls(agent)
         return [
-            (str(c.messages[0].content).split("Reply with")[0], str(c.messages[1].content))
+            (str(c.messages[0].content), str(c.messages[1].content).split("Reply with")[0])
             for c in calls
         ]
 
