@@ -83,7 +83,9 @@ class Preparation(ExtractionNodes, AnalysisNodes):
         return update | self._redo(state, redo)
 
     def _redo(self, state: PrepState, redo: dict[str, str]) -> Update:
-        """Forget the outputs of the agents to redo and of what depends on them; keep the notes.
+        """Forget the outputs of the agents to redo and of what depends on them. Each redone
+        agent's note is the one given now: a redo without a note withdraws an earlier one; the
+        notes of the other agents are kept.
 
         Raises `ValueError` for an agent name the graph does not have."""
         if not redo:
@@ -93,7 +95,8 @@ class Preparation(ExtractionNodes, AnalysisNodes):
         if unknown:
             known = ", ".join(by_name)
             raise ValueError(f"redo: no agent named {', '.join(unknown)} (known: {known})")
-        update: Update = {"redo": {}, "notes": {k: v for k, v in redo.items() if v}}
+        notes = {**(state.get("notes") or {}), **redo}
+        update: Update = {"redo": {}, "notes": Overwrite({k: v for k, v in notes.items() if v})}
         for name in redo:
             spec = by_name[name]
             if spec.name not in BUILTIN:

@@ -105,7 +105,8 @@ def wire(
         settings = settings.with_models(recorded, keep_model=bool(context.model))
     if context.models:
         settings = settings.with_models(context.models)
-    if source.mode == "live" and not settings.provider_configured:
+    if source.mode in ("live", "record") and not settings.provider_configured:
+        # Recording is a live run too: never fall back on a default endpoint.
         raise UserError(settings_mod.NO_PROVIDER_HELP)
     knowledge = KnowledgeBase.load([*settings.kb_dirs, *(Path(d) for d in context.kb)])
     prompts = PromptLibrary.load([*settings.prompt_dirs, *(Path(d) for d in context.prompts)])

@@ -99,6 +99,13 @@ class PlannedRun:
         return self.wiring.source
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve().samefile(b.resolve())
+    except OSError:
+        return False
+
+
 def plan_run(request: PrepareRequest, settings: Settings | None = None) -> PlannedRun:
     """Check the request without writing anything or calling a model.
 
@@ -109,6 +116,12 @@ def plan_run(request: PrepareRequest, settings: Settings | None = None) -> Plann
     case_dir = request.case_dir
     if request.resume is not None:
         run = runs.open_run(request.resume)
+        if case_dir is not None and run.case_dir.is_dir() and not _same(case_dir, run.case_dir):
+            raise UserError(
+                f"{request.resume} is a run of {run.case_dir}, not of {case_dir}: leave CASE_DIR "
+                "out (it is only for a case folder that has moved), or prepare the other case "
+                "in a run of its own"
+            )
         case_dir = case_dir or run.case_dir
         request = _as_before(request, run.context)
     elif case_dir is None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -59,14 +58,7 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _show(args)
-    except BrokenPipeError:  # `negoprep log --csv | head`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _show(args: argparse.Namespace) -> int:
+    """Print the log (a broken pipe, as `negoprep log --csv | head` gives, is `main`'s)."""
     from negoprep.app import calllog
     from negoprep.app import settings as settings_mod
 

@@ -8,6 +8,7 @@ start instantly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -68,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = args.func(args)
+    except BrokenPipeError:  # `negoprep kb list | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("\nnegoprep: interrupted", file=sys.stderr)  # a command says more where it can
         return 130

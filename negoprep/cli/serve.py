@@ -7,7 +7,11 @@ printed at start. The web app and its libraries are imported only when the comma
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import sys
+
+from negoprep.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings_mod.load_env_file()
     settings = settings_mod.from_env()
+    sock = _listen(args.host, args.port)  # before anything is printed: the port may be taken
     config = config_from_env(args.host, args.port)
     config = replace(config, token=access_token_for(args.host, config.token))
     logging.basicConfig(level=logging.INFO, format="negoprep: %(message)s")
@@ -58,5 +63,18 @@ def run(args: argparse.Namespace) -> int:
     if args.open:
         webbrowser.open(shown)
     app = create_app(config, settings)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
+    server.run(sockets=[sock])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or a `UserError` naming the port and what to do."""
+    try:
+        return socket.create_server((host, port))
+    except OSError as exc:
+        raise UserError(
+            f"cannot serve on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc} (another program, such as a "
+            f"local model server, may be using it; choose another with --port, e.g. --port "
+            f"{port + 1})"
+        ) from None

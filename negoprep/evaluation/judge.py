@@ -71,7 +71,8 @@ class SectionResult:
     section: str
     verdicts: list[ItemVerdict]
     method: str
-    """'judge', 'keywords', or 'keywords (judge failed: <why>)'."""
+    """'judge', 'keywords', 'keywords (the replay has no judge recording)', or
+    'keywords (judge failed: <why>)'."""
     record: dict[str, Any] | None = None
     """The judge call's record (model, tokens), if a call was made."""
 
@@ -118,13 +119,17 @@ async def judge_section(
             entries=_render_entries(entries),
         )
     except AgentCallFailed as exc:
-        why = (
-            "no judge recording in the cassette" if exc.reason.startswith("replay:") else exc.reason
+        # On replay without the judge's recordings the keyword check is the expected path, not
+        # a failure.
+        scorer = (
+            "keywords (the replay has no judge recording)"
+            if exc.reason.startswith("replay:")
+            else f"keywords (judge failed: {exc.reason})"
         )
         return SectionResult(
             section,
             list(fallback.values()),
-            f"keywords (judge failed: {why})",
+            scorer,
             exc.record.model_dump(),
         )
     given: dict[str, ItemVerdict] = {}

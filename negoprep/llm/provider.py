@@ -98,11 +98,20 @@ class ModelConfig:
             "max_output_tokens": self.max_output_tokens,
             "max_tokens_field": self.max_tokens_field,
             "stream_usage": self.stream_usage,
+            # Only when set: a manifest without it replays with no temperature sent.
+            **({"temperature": self.temperature} if self.temperature is not None else {}),
         }
 
     def with_shape(self, shape: Mapping[str, Any]) -> ModelConfig:
         """This config with the request settings of a manifest entry (unknown keys ignored)."""
-        keys = ("model", "response_format", "max_output_tokens", "max_tokens_field", "stream_usage")
+        keys = (
+            "model",
+            "response_format",
+            "max_output_tokens",
+            "max_tokens_field",
+            "stream_usage",
+            "temperature",
+        )
         return replace(self, **{k: shape[k] for k in keys if k in shape})
 
     def public(self) -> dict[str, object]:

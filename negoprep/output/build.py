@@ -320,14 +320,14 @@ def appendix(b: Builder) -> None:
     b.para(f"{t('Mode')}: {d.mode}")
     b.add(
         Table(
-            cells("Agent", "Model", "Format"),
+            cells(t("Agent"), t("Model"), t("Format")),
             [
                 cells(agent, str(cfg.get("model")), str(cfg.get("response_format")))
                 for agent, cfg in d.models.items()
             ],
         ),
         Table(
-            cells("Prompt", "Version", "Hash"),
+            cells(t("Prompt"), t("Version"), t("Hash")),
             [[[Text(p.id)], [Text(p.version)], [Text(p.hash, "code")]] for p in d.prompts],
         ),
     )
@@ -344,7 +344,7 @@ def appendix(b: Builder) -> None:
         )
         for c in d.calls
     ]
-    rows.append([[B("total")], [], [], [Text(str(tin))], [Text(str(tout))], [], []])
+    rows.append([[B(t("total"))], [], [], [Text(str(tin))], [Text(str(tout))], [], []])
     header_cells = (
         "Call",
         "Model",
@@ -354,7 +354,7 @@ def appendix(b: Builder) -> None:
         "Attempts",
         "Seconds",
     )
-    b.add(Table(cells(*header_cells), rows))
+    b.add(Table(cells(*(t(h) for h in header_cells)), rows))
 
 
 def cells(*texts: str) -> list[list[Inline]]:

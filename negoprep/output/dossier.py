@@ -128,6 +128,8 @@ def assemble(
     ]
     calls: list[CallRecord] = list(state.get("calls", []))
     used_prompts = {c.prompt_id for c in calls}
+    # A prompt sent after a shared prefix used that prefix too (its call's hash covers both).
+    used_prompts |= {prompts.prompts[i].prefix for i in used_prompts if i in prompts.prompts}
     prompt_refs = [
         PromptRef(id=p.id, version=p.version, hash=p.hash, source=str(p.path))
         for p in prompts.prompts.values()

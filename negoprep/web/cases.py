@@ -1,4 +1,4 @@
-"""The cases the web app knows: the two examples and the cases created in it.
+"""The cases the web app knows: the example cases and the cases created in it.
 
 A case made in the app is a folder `<data>/cases/<slug>/` holding its documents and `case.yaml`.
 Documents come from an upload (several files, or a zip) or from a folder on disk, which is

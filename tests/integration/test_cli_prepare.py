@@ -76,13 +76,16 @@ def test_example_cassette_is_labelled_and_holds_no_secrets(example_case: Path) -
     assert "authorization" not in text and "bearer " not in text and "api_key" not in text
 
 
+@pytest.mark.parametrize("record", [[], ["--record", "rec"]])
 def test_no_provider_and_no_replay_says_how_to_configure(
-    example_case: Path, capsys: pytest.CaptureFixture[str]
+    example_case: Path, capsys: pytest.CaptureFixture[str], record: list[str]
 ) -> None:
-    assert main(["prepare", str(example_case)]) == 2
+    # Recording is live too: without a provider it must not fall back on a default endpoint.
+    assert main(["prepare", str(example_case), *record]) == 2
     err = capsys.readouterr().err
     assert "No LLM provider is configured" in err and "OPENAI_BASE_URL" in err and "--replay" in err
     assert not Path("runs").exists(), "nothing is written on a configuration error"
+    assert not Path("rec").exists()
 
 
 @pytest.mark.parametrize(
@@ -248,3 +251,34 @@ def test_two_answer_sources_at_once_is_a_usage_error(
 ) -> None:
     assert main(["prepare", str(example_case), "--replay", "--record"]) == 2
     assert "--replay and --record cannot be used together" in capsys.readouterr().err
+
+
+def test_resume_with_another_case_folder_is_refused(
+    example_case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["prepare", str(example_case), "--replay", "--out", str(run_dir), "-q"]) == 0
+    before = (run_dir / "dossier.json").read_bytes()
+    other = example_case.parent / "kommune-arkivsystem"
+    capsys.readouterr()
+    assert main(["prepare", "--resume", str(run_dir), str(other)]) == 2
+    err = capsys.readouterr().err
+    assert f"is a run of {example_case.resolve()}, not of {other}" in err
+    assert (run_dir / "dossier.json").read_bytes() == before and not (run_dir / "previous").exists()
+    # The same folder (here by another path) is fine: CASE_DIR is for a case folder that moved.
+    same = tmp_path / "same"
+    same.symlink_to(example_case)
+    assert main(["prepare", "--resume", str(run_dir), str(same), "-q"]) == 0
+
+
+@pytest.mark.parametrize("command", [["kb", "list"], ["prompts", "list"]])
+def test_a_listing_piped_into_head_ends_quietly(command: list[str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "negoprep", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line, as `| head -0` would be
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err and "BrokenPipe" not in err

@@ -39,7 +39,7 @@ def test_every_example_on_replay_is_scored_by_keywords_and_says_why(
     names = [p.name for p in EXAMPLES]
     assert [c["case"] for c in report["cases"]] == names
     for case in report["cases"]:
-        assert case["scorer"] == "keywords (judge failed: no judge recording in the cassette)"
+        assert case["scorer"] == "keywords (the replay has no judge recording)"
         assert case["coverage"] >= 0.9 and case["must_not_found"] == []
         assert case["grounding"]["unverified"] == 0 and case["grounding"]["quotes"] > 40
         assert case["length"]["words"] > 1000

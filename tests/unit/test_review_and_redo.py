@@ -111,6 +111,12 @@ async def test_redo_runs_one_agent_again_with_the_note_and_what_depends_on_it(
     rig.provider.history.clear()
     await rig.run({"case_dir": str(CASE_DIR)})
     assert rig.calls() == [], "a redo is done once, not at every later pass"
+    # A redo without a note withdraws the note; the note of another agent is kept.
+    await rig.run({"case_dir": str(CASE_DIR), "redo": {"challenger": "Think small."}})
+    rig.provider.history.clear()
+    values = await rig.run({"case_dir": str(CASE_DIR), "redo": {"counterpart": ""}})
+    assert "The user's note" not in rig.prompt("counterpart.profile")
+    assert values["dossier"]["notes"] == {"challenger": "Think small."}
 
 
 async def test_redo_of_an_unknown_agent_is_refused(kb: KnowledgeBase) -> None:

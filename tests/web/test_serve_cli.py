@@ -49,3 +49,24 @@ def test_serve_off_loopback_requires_the_printed_token(tmp_path: Path) -> None:
     lines = [line for line in log.splitlines() if line.startswith("negoprep: GET")]
     assert lines == ["negoprep: GET / 401", "negoprep: GET / 303", "negoprep: GET / 200"]
     assert token not in log
+
+
+def test_a_port_in_use_is_one_line_naming_it_and_the_way_out(tmp_path: Path) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # e.g. a local model server
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEGOPREP_", "OPENAI_"))}
+        env |= {"NEGOPREP_DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run(
+            [sys.executable, "-m", "negoprep", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert f"--port {port + 1}" in done.stderr
+    assert "serving on" not in done.stderr and "Traceback" not in done.stderr
