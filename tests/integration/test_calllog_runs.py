@@ -62,9 +62,9 @@ def prepare_live(
     def respond(request: SeenRequest) -> Reply:
         call = request.headers["x-negoprep-call"]
         tries[call] = tries.get(call, 0) + 1
-        if call == "counterpart":
+        if call == "counterpart.tactics":  # the persona's call: the counterpart fails
             return Reply(status=500, headers=FAST_RETRY)
-        if call == "challenger" and tries[call] == 1:
+        if call == "challenger.trades" and tries[call] == 1:
             return Reply(content='{"ideas": [')
         name = request.body["response_format"]["json_schema"]["name"]
         content = example_json(
@@ -133,15 +133,20 @@ def test_a_live_run_logs_every_call_without_case_text_or_key(
         assert row.source == "live" and row.session is None
     by_call = {c.call: c for c in calls}
     assert by_call["extractor.parties"].cached_tokens == 4
-    assert by_call["challenger"].cached_tokens is None, "not reported: not zero"
-    assert by_call["challenger"].outcome == "ok" and by_call["challenger"].attempts == 2
-    assert by_call["challenger"].input_tokens == 2 * 11, "both attempts' prompts (stub: 11 each)"
-    counterpart = by_call["counterpart"]
+    assert by_call["challenger.trades"].cached_tokens is None, "not reported: not zero"
+    assert (
+        by_call["challenger.trades"].outcome == "ok" and by_call["challenger.trades"].attempts == 2
+    )
+    assert by_call["challenger.trades"].input_tokens == 2 * 11, (
+        "both attempts' prompts (stub: 11 each)"
+    )
+    counterpart = by_call["counterpart.tactics"]
     assert (counterpart.outcome, counterpart.error) == ("failed", "HTTP 500")
     assert counterpart.requests == 2 and counterpart.input_tokens == 0
     assert (found.calls, found.failed) == (len(calls), 1)
     assert found.input_tokens == sum(c.input_tokens for c in calls)
-    assert found.cached_tokens == 16 and found.case_name == "case"
+    extraction = [c for c in calls if c.call.startswith("extractor")]
+    assert found.cached_tokens == 4 * len(extraction) and found.case_name == "case"
 
     stored = everything_stored(backend, offline_env / "runs")
     assert found.run_id in stored
@@ -179,8 +184,9 @@ def test_log_command_prints_tables_csv_and_one_line_errors(
     ]
     assert set(lines[1]) <= {"-", " "}
     row = lines[2].split()
-    assert row[3:7] == ["supplier-claim", "replay", "7", "0"] and row[-1] == str(run)
     dossier = json.loads((run / "dossier.json").read_text())
+    made = str(len(dossier["calls"]))
+    assert row[3:7] == ["supplier-claim", "replay", made, "0"] and row[-1] == str(run)
     assert row[7] == f"{sum(c['input_tokens'] for c in dossier['calls']):,}"
 
     assert main(["log", "--csv"]) == 0
@@ -188,20 +194,20 @@ def test_log_command_prints_tables_csv_and_one_line_errors(
     assert list(listed) == calllog.RUN_COLUMNS
     assert (listed["case_name"], listed["calls"], listed["cached_tokens"]) == (
         "supplier-claim",
-        "7",
+        made,
         "",
     )
 
     assert main(["log", str(run), "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [r["run_id"] for r in rows] == [listed["run_id"]] * 7
+    assert [r["run_id"] for r in rows] == [listed["run_id"]] * len(dossier["calls"])
     assert [r["call"] for r in rows] == [c["call"] for c in dossier["calls"]]
     assert [int(r["output_tokens"]) for r in rows] == [c["output_tokens"] for c in dossier["calls"]]
     assert {r["outcome"] for r in rows} == {"ok"} and {r["error"] for r in rows} == {""}
 
     assert main(["log", str(run), "--limit", "2"]) == 0
     text = capsys.readouterr().out
-    assert "(the last 2 of 7 calls)" in text
+    assert f"(the last 2 of {len(dossier['calls'])} calls)" in text
     assert [c["call"] for c in dossier["calls"][-2:]] == [
         line.split()[3] for line in text.splitlines() if line.startswith("20")
     ]
@@ -233,7 +239,8 @@ def test_rehearsal_calls_are_logged_with_their_session(
     assert any(c.call.startswith("coach.") for c in rehearsal), "the coach's calls too"
     replies = [c for c in rehearsal if c.call.endswith(".reply")]
     assert replies and all(c.requests == 1 and c.output_tokens > 0 for c in replies)
-    assert len(calls) - len(rehearsal) == 7, "the preparation's calls stay as they were"
+    prepared = json.loads((run / "dossier.json").read_text())["calls"]
+    assert len(calls) - len(rehearsal) == len(prepared), "the preparation's calls stay as they were"
 
 
 def test_a_log_that_cannot_be_written_does_not_stop_the_run(

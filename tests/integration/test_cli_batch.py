@@ -99,9 +99,9 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     assert rows["blocked"][1:3] == ["incomplete", "1"]
     assert "3 cases: 2 complete, 1 incomplete; exit code 1" in out.out
     assert "continue with: negoprep prepare --resume" in out.out
-    runs = sorted(p.name.rsplit("-", 2)[0] for p in Path("batch").iterdir())
+    runs = sorted(p.name.rsplit("-", 2)[0] for p in Path("batch").iterdir() if p.is_dir())
     assert runs == ["alpha", "beta", "blocked"], "one run folder per case, under --out"
-    for run in Path("batch").iterdir():
+    for run in (p for p in Path("batch").iterdir() if p.is_dir()):
         status = json.loads((run / "dossier.json").read_text())["status"]
         assert status == ("incomplete" if run.name.startswith("blocked") else "complete")
     first = FOCUSES[0].name
@@ -114,7 +114,7 @@ def test_cases_share_one_request_limit_and_a_failing_case_does_not_stop_the_othe
     assert limiter.started - before == len(stub.requests)
     # Every request is one a dossier counts: the blocked case stopped after its extractor
     # calls, and the challenger's 500 was retried once.
-    calls = [c for run in Path("batch").iterdir() for c in dossier_calls(run)]
+    calls = [c for run in Path("batch").iterdir() if run.is_dir() for c in dossier_calls(run)]
     assert sum(c["requests"] for c in calls) == len(stub.requests)
     blocked_calls = [c for run in Path("batch").glob("blocked-*") for c in dossier_calls(run)]
     assert len(blocked_calls) == len(FOCUSES)
@@ -143,7 +143,7 @@ def test_all_prepares_every_case_folder_and_the_worst_exit_code_wins(
     assert lines["three"].split()[1:4] == ["not", "run", "2"]
     assert "✗ three: " in out.out and "case.yaml" in out.out
     assert ".hidden" not in out.out and "not-a-case" not in out.out
-    made = sorted(p.name.rsplit("-", 2)[0] for p in Path("runs").iterdir())
+    made = sorted(p.name.rsplit("-", 2)[0] for p in Path("runs").iterdir() if p.is_dir())
     assert made == ["one", "two"], "nothing is written for the case that could not be read"
 
 
@@ -156,7 +156,7 @@ def test_several_cases_under_review_each_wait_for_their_review(
     assert code == 0, out
     rows = [line.split() for line in out.splitlines() if line[:2] in ("a ", "b ")]
     assert [row[1:5] for row in rows] == [["waiting", "for", "review", "0"]] * 2
-    runs = list(Path("runs").iterdir())
+    runs = [p for p in Path("runs").iterdir() if p.is_dir()]
     assert len(runs) == 2 and all((r / "review" / "deal-profile.yaml").is_file() for r in runs)
     assert all(not (r / "dossier.json").exists() for r in runs)
     assert out.count("deal-profile.yaml, then") == 2 and out.count("--resume") == 2
