@@ -23,16 +23,19 @@ def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
     nearest node above it that exists."""
     line = node.start_mark.line + 1 if node is not None else None
     for key in loc:
+        marker: yaml.Node | None = None  # where the line is read: a key's own line, or the item
+        found: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
+            if pair is not None:
+                marker, found = pair
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
             found = node.value[key] if 0 <= key < len(node.value) else None
-        else:
-            found = None
-        if found is None:
+            marker = found
+        if found is None or marker is None:
             break
         node = found
-        line = node.start_mark.line + 1
+        line = marker.start_mark.line + 1
     return line
 
 
