@@ -102,7 +102,7 @@ def summary(
         lines.append(f"  ✗ file {doc.path}: {doc.status}: {'; '.join(doc.problems)}")
     lines += [
         f"Citations: {g.verified} verified, {g.unverified} unverified (marked in the dossier)",
-        f"Tokens: {tin} in, {tout} out, in {len(dossier.calls)} model calls"
+        f"Tokens: {tin:,} in, {tout:,} out, in {len(dossier.calls)} model calls"
         + (f" ({requests} HTTP requests)" if requests > len(dossier.calls) else "")
         + (f", {failed} of them failed" if failed else ""),
         f"Time: {seconds:.1f} s",
