@@ -32,8 +32,9 @@ class AnswerOption:
 
 
 def answer_options(web: WebState, entry: CaseEntry) -> list[AnswerOption]:
-    """Replay from this case's recordings first (when it has them), then live, then the
-    examples' recordings (an uploaded copy of an example case replays offline with them)."""
+    """Replay from this case's recordings first (when it has them), then live, then, for a
+    case of the user's own, the examples' recordings (an uploaded copy of an example case
+    replays offline with them; an example has its own and cannot use another's)."""
     options: list[AnswerOption] = []
     own = entry.path / "cassettes"
     if (own / "manifest.json").is_file():
@@ -48,7 +49,7 @@ def answer_options(web: WebState, entry: CaseEntry) -> list[AnswerOption]:
         else "Live (no provider configured)"
     )
     options.append(AnswerOption("live", live, None))
-    for other in web.cases.entries():
+    for other in [] if entry.example else web.cases.entries():
         folder = other.path / "cassettes"
         if other.id != entry.id and other.example and (folder / "manifest.json").is_file():
             label = f"Replay the recordings of the example '{other.title}' (offline)"

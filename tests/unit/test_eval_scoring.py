@@ -46,7 +46,11 @@ def test_expect_yaml_is_not_read_as_a_case_document() -> None:
     ("text", "line", "words"),
     [
         ("expect:\n  elements:\n    - fine item\n  warnigns: [x]\n", 4, "use one of: elements"),
-        ("expect:\n  warnigns:\n    - name the risk\n", 2, "warnigns: unknown key"),  # the key's line
+        (
+            "expect:\n  warnigns:\n    - name the risk\n",
+            2,
+            "warnigns: unknown key",
+        ),  # the key's line
         ("expect:\n  elements:\n    - item: ''\n", 3, "at least 3 characters"),
         ("expect:\n  elements: [a, b\n", 3, "not valid YAML"),
         ("must_not:\n  - synonyms: [x]\n", 2, "item: Field required"),

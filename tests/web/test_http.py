@@ -179,3 +179,16 @@ def test_without_a_provider_a_live_run_leads_to_the_setup_page(tmp_path: Path) -
         headers=SAME,
     )
     assert unknown.status_code == 400 and "answer sources" in unknown.text
+
+
+def test_an_example_offers_its_own_recordings_and_an_uploaded_case_the_examples(
+    tmp_path: Path,
+) -> None:
+    c = client(tmp_path)
+    example = c.get("/cases/example-supplier-claim").text
+    assert 'value="replay:example-supplier-claim"' in example
+    assert "Replay the recordings of the example" not in example, "another's cannot answer it"
+    response = new_case(c, [("notes.txt", b"Notes of the call.\n")], our_side="Us")
+    own = c.get(response.headers["location"]).text  # type: ignore[attr-defined]
+    assert 'value="replay:example-supplier-claim"' in own
+    assert "Replay the recordings of the example" in own
