@@ -178,6 +178,8 @@ def open_run(path: Path) -> RunFolder:
     Raises `RunFolderError` when it is not a run folder or its marker cannot be read.
     """
     marker = path / MARKER
+    if not path.exists():
+        raise RunFolderError(f"{path}: not found (give a run folder, e.g. runs/<case>-<time>)")
     if not marker.is_file():
         hint = " (a run made by negoprep 0.1 cannot be resumed; start a new run)"
         legacy = (path / "run.json").is_file()

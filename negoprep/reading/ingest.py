@@ -266,7 +266,11 @@ def load_case(root: Path, language: str | None = None) -> Case:
         raise CaseError(f"case folder not found: {root}")
     if not root.is_dir():
         raise CaseError(f"{root}: not a folder (give the folder that holds the case documents)")
-    brief_file = next((root / n for n in BRIEF_NAMES if (root / n).is_file()), None)
+    briefs = [root / n for n in BRIEF_NAMES if (root / n).is_file()]
+    if len(briefs) > 1:
+        names = " and ".join(b.name for b in briefs)
+        raise CaseError(f"{root}: two briefs, {names}: keep one (which one is meant is unclear)")
+    brief_file = briefs[0] if briefs else None
     brief = _load_brief(brief_file) if brief_file else None
     options = read_options(brief, language)
     docs: list[DocumentInfo] = []

@@ -94,7 +94,7 @@ def test_no_provider_and_no_replay_says_how_to_configure(
         (["prepare", "no-such-folder", "--replay", "x"], "case folder not found: no-such-folder"),
         (["prepare", "no-such-folder"], "case folder not found"),
         (["prepare"], "give a CASE_DIR"),
-        (["prepare", "--resume", "nowhere"], "not a negoprep run folder"),
+        (["prepare", "--resume", "nowhere"], "nowhere: not found (give a run folder"),
     ],
 )
 def test_usage_errors_are_one_clear_line(

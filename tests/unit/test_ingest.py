@@ -117,6 +117,15 @@ def test_toml_brief_and_language_names(tmp_path: Path) -> None:
     assert case.language("German") == "German"
 
 
+def test_two_briefs_are_refused_naming_both(tmp_path: Path) -> None:
+    root = make_case(
+        tmp_path / "c",
+        {"a.txt": "x", "case.yaml": "our_side: A\n", "case.toml": 'our_side = "B"\n'},
+    )
+    with pytest.raises(CaseError, match=r"two briefs, case.yaml and case.toml: keep one"):
+        load_case(root)
+
+
 def test_the_expectation_file_is_not_case_material(tmp_path: Path) -> None:
     expect = "expect:\n  warnings: [name the shared risk]\n"
     root = make_case(
