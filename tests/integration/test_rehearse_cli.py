@@ -304,6 +304,7 @@ def test_a_case_folder_uses_its_newest_run_or_prepares_one_first(
         (["rehearse", "{run}", "--replay", "--record"], "--replay and --record cannot be used"),
         (["rehearse", "{run}", "--replay", "nocassette"], "cassette folder not found: nocassette"),
         (["rehearse", "{run}"], "No LLM provider is configured"),
+        (["rehearse", "{run}", "--record", "rec"], "No LLM provider is configured"),
     ],
 )
 def test_usage_errors_are_one_clear_line(
