@@ -233,16 +233,7 @@ async def evaluate(
         else:
             emit({"kind": "case", "case": name, "step": "prepare"})
             result = await prepare_case(
-                PrepareRequest(
-                    case_dir=case_dir,
-                    replay=request.replay,
-                    record=request.record,
-                    model=request.model,
-                    kb=request.kb,
-                    prompts=request.prompts,
-                ),
-                settings=settings,
-                on_event=on_event,
+                PrepareRequest.for_case(case_dir, request), settings=settings, on_event=on_event
             )
             assert result is not None, "no confirmation was asked for"
             run_dir = result.run_dir

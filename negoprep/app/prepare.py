@@ -66,6 +66,20 @@ class PrepareRequest:
     note: str | None = None
     """The user's note for the agent to redo, added to its prompt."""
 
+    @classmethod
+    def for_case(cls, case_dir: Path, options: Any) -> PrepareRequest:
+        """A plain preparation of `case_dir` with the answer source, model, knowledge and prompt
+        folders of `options` (any request with those attributes: eval's, rehearsal's)."""
+        return cls(
+            case_dir=case_dir,
+            replay=options.replay,
+            record=options.record,
+            author=getattr(options, "author", None),
+            model=options.model,
+            kb=list(options.kb),
+            prompts=list(options.prompts),
+        )
+
 
 @dataclass
 class PrepareResult:

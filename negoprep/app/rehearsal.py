@@ -180,17 +180,7 @@ async def resolve_run(
             }
         )
     result = await prepare_case(
-        PrepareRequest(
-            case_dir=target,
-            replay=request.replay,
-            record=request.record,
-            author=request.author,
-            model=request.model,
-            kb=request.kb,
-            prompts=request.prompts,
-        ),
-        settings=settings,
-        on_event=on_event,
+        PrepareRequest.for_case(target, request), settings=settings, on_event=on_event
     )
     assert result is not None, "no confirmation was asked for"
     if not (result.run_dir / "dossier.json").is_file():
