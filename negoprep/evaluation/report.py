@@ -87,6 +87,8 @@ class Diff(BaseModel):
     lost: list[ItemChange]
     changed: list[ItemChange]
     """Other changes (a must_not item now found, or no longer; an item new or gone)."""
+    not_compared: list[str] = []
+    """Cases in only one of the two reports: their items are not compared."""
 
 
 class EvalReport(BaseModel):
@@ -257,7 +259,9 @@ def diff(report: EvalReport, baseline: EvalReport, baseline_name: str) -> Diff:
                 found[(c.case, "rehearsal", what)] = "yes" if check.passed else "no"
         return found
 
-    before, after = key_map(baseline), key_map(report)
+    both = {c.case for c in baseline.cases} & {c.case for c in report.cases}
+    before = {k: v for k, v in key_map(baseline).items() if k[0] in both}
+    after = {k: v for k, v in key_map(report).items() if k[0] in both}
     gained: list[ItemChange] = []
     lost: list[ItemChange] = []
     changed: list[ItemChange] = []
@@ -285,4 +289,5 @@ def diff(report: EvalReport, baseline: EvalReport, baseline_name: str) -> Diff:
         gained=gained,
         lost=lost,
         changed=changed,
+        not_compared=sorted({c.case for c in [*baseline.cases, *report.cases]} - both),
     )

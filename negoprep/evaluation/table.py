@@ -157,6 +157,12 @@ def render_diff(d: Diff) -> list[str]:
     ]
     for name, (b, a) in d.per_case.items():
         lines.append(f"- {name}: {_pct(b)} -> {_pct(a)}")
+    if d.not_compared:
+        lines += [
+            "",
+            f"Not compared (in only one of the two reports): {', '.join(d.not_compared)}; the "
+            "overall coverage figures cover different cases.",
+        ]
     for title, changes in (("Gained", d.gained), ("Lost", d.lost), ("Other", d.changed)):
         if changes:
             lines += ["", f"{title}:"]

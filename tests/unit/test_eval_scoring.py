@@ -18,7 +18,7 @@ from negoprep.evaluation.judge import SectionResult
 from negoprep.evaluation.keywords import check_item, check_section
 from negoprep.evaluation.report import case_report, diff, overall
 from negoprep.evaluation.sections import Entry, entries_for
-from negoprep.evaluation.table import render_table
+from negoprep.evaluation.table import render_diff, render_table
 from negoprep.evaluation.yamlfile import EvalFileError
 from negoprep.reading.ingest import load_case
 
@@ -195,3 +195,12 @@ def test_the_diff_against_a_baseline_shows_each_item_gained_and_lost() -> None:
     }
     assert [(c.item, c.before, c.after) for c in d.lost] == [("release of T1", "yes", "no")]
     assert d.coverage_before == d.coverage_after == 0.5
+    assert d.not_compared == []
+
+
+def test_a_case_in_only_one_report_is_named_not_compared_item_by_item() -> None:
+    before = overall([_report({"elements.1": "yes"}), _report({}, name="other")], None)
+    after = overall([_report({"elements.1": "yes"})], None)
+    d = diff(after, before, "old/report.json")
+    assert d.not_compared == ["other"] and not (d.gained or d.lost or d.changed)
+    assert any("Not compared (in only one of the two reports): other" in x for x in render_diff(d))
