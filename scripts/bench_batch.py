@@ -29,12 +29,13 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench_live import serve  # noqa: E402  (this folder: the same small server)
 
 from negoprep.llm.recorder import Cassette, request_key  # noqa: E402
 
@@ -62,28 +63,6 @@ class FixedLatencyServer:
             return 404, json.dumps({"error": {"message": f"no recording for {key}"}}).encode()
         response = entry.response["body"]
         return 200, (response if isinstance(response, str) else json.dumps(response)).encode()
-
-
-def serve(server: FixedLatencyServer) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            status, payload = server.answer(self.path, body)
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    http.daemon_threads = True
-    http.request_queue_size = 128
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    return http
 
 
 def most_at_once(spans: list[tuple[float, float]]) -> int:

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -112,7 +112,14 @@ class SlowServer:
         return 200, text.encode()
 
 
-def serve(server: SlowServer) -> ThreadingHTTPServer:
+class Answers(Protocol):
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]: ...
+
+
+def serve(server: Answers) -> ThreadingHTTPServer:
+    """An OpenAI-compatible server on 127.0.0.1 (a free port) that `server` answers; in a
+    thread of its own. Also used by scripts/bench_batch.py."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             return
@@ -129,6 +136,7 @@ def serve(server: SlowServer) -> ThreadingHTTPServer:
 
     http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     http.daemon_threads = True
+    http.request_queue_size = 128  # bursts of parallel calls are not refused
     threading.Thread(target=http.serve_forever, daemon=True).start()
     return http
 
